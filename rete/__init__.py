@@ -1,0 +1,3 @@
+"""Rete: the territorial welfare network of ALER's public-housing tenants."""
+
+__version__ = "0.1.0"

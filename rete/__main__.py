@@ -1,0 +1,3 @@
+from rete.cli import main
+
+raise SystemExit(main())

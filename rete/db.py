@@ -1,0 +1,171 @@
+"""Engine, sessions, schema migrations and the data version."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from rete.errors import DatabaseUnavailable, SchemaOutdated, SchemaTooNew
+from rete.models import DataVersion
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+_engines: dict[str, Engine] = {}
+
+
+def _set_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # FULL: an acknowledged save survives a power cut.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def get_engine(url: str) -> Engine:
+    """One engine per database URL for the whole process."""
+    engine = _engines.get(url)
+    if engine is None:
+        engine = _create_engine(url)
+        _engines[url] = engine
+    return engine
+
+
+def _create_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def dispose_engine(url: str) -> None:
+    engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on any error."""
+    session = sessionmaker(engine, expire_on_commit=False)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def bump_data_version(session: Session) -> None:
+    """Call inside every write transaction: caches keyed on the version then see the write."""
+    result = session.execute(
+        update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(DataVersion(id=1, version=1))
+        session.flush()
+
+
+def data_version(engine: Engine) -> int:
+    with engine.connect() as connection:
+        value = connection.execute(select(DataVersion.version).where(DataVersion.id == 1)).scalar()
+    return int(value or 0)
+
+
+# --- Schema migrations (Alembic) ---
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def head_revision() -> str:
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    current: str | None
+    head: str
+
+    @property
+    def is_empty(self) -> bool:
+        return self.current is None
+
+    @property
+    def is_current(self) -> bool:
+        return self.current == self.head
+
+
+def schema_state(engine: Engine) -> SchemaState:
+    """Where the database stands against the code's migrations; raises if it cannot be read."""
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as error:
+        log.error("database unreachable: %s", type(error).__name__)
+        raise DatabaseUnavailable(
+            "Il database non è raggiungibile. Controllare l'indirizzo in RETE_DATABASE_URL "
+            "e che il server del database sia acceso, poi ricaricare la pagina."
+        ) from error
+    return SchemaState(current=current, head=head_revision())
+
+
+def check_schema(engine: Engine) -> SchemaState:
+    """Raise a clear error when the database schema is not the one this code expects."""
+    state = schema_state(engine)
+    if state.is_current or state.is_empty:
+        return state
+    known = {rev.revision for rev in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+    if state.current not in known:
+        raise SchemaTooNew(
+            "Il database è stato aggiornato da una versione di Rete più recente di questa. "
+            "Installare la versione più recente dell'applicazione."
+        )
+    raise SchemaOutdated(
+        "Il database usa una versione precedente dello schema. "
+        "Un amministratore deve eseguire `python -m rete init` per aggiornarlo."
+    )
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the code's head revision (refuses a database newer than the code)."""
+    state = schema_state(engine)
+    if state.is_current:
+        return
+    if not state.is_empty:
+        with suppress(SchemaOutdated):
+            check_schema(engine)
+    log.info("upgrading database schema from %s to %s", state.current, state.head)
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

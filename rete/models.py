@@ -1,0 +1,348 @@
+"""The data model (see DESIGN.md). Codes are stable English strings; labels live in `taxonomy`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Timestamped:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Neighbourhood(Timestamped, Base):
+    __tablename__ = "neighbourhood"
+    __table_args__ = (UniqueConstraint("name", "municipality"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    municipality: Mapped[str] = mapped_column(String(120), index=True)
+    homes: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Category(Timestamped, Base):
+    """An area (no parent, has a colour) or a specific need (points to its area)."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+    colour: Mapped[str | None] = mapped_column(String(7))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Channel(Timestamped, Base):
+    __tablename__ = "channel"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Household(Timestamped, Base):
+    __tablename__ = "household"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
+    members: Mapped[int] = mapped_column(Integer, default=1)
+    has_elderly: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_minors: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_disability: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class HouseholdContact(Timestamped, Base):
+    """Personal data: readable only by the community manager and admin, never exported."""
+
+    __tablename__ = "household_contact"
+
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), primary_key=True)
+    full_name: Mapped[str | None] = mapped_column(String(160))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(160))
+
+
+class Interview(Timestamped, Base):
+    __tablename__ = "interview"
+    __table_args__ = (Index("ix_interview_held_on", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    channel_code: Mapped[str] = mapped_column(ForeignKey("channel.code"))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Need(Timestamped, Base):
+    __tablename__ = "need"
+    __table_args__ = (
+        CheckConstraint("severity IN ('low','medium','high','urgent')", name="need_severity"),
+        CheckConstraint(
+            "status IN ('open','in_progress','resolved','unresolved')", name="need_status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interview.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    severity: Mapped[str] = mapped_column(String(16), default="medium")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    notes: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Partner(Timestamped, Base):
+    __tablename__ = "partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(String(160))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(200))
+    municipality: Mapped[str | None] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_on: Mapped[dt.date | None] = mapped_column(Date)
+    last_verified_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class PartnerCategory(Base):
+    __tablename__ = "partner_category"
+
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PartnerArea(Timestamped, Base):
+    """Where a partner works: one neighbourhood, or a whole municipality."""
+
+    __tablename__ = "partner_area"
+    __table_args__ = (
+        CheckConstraint(
+            "(neighbourhood_id IS NULL) <> (municipality IS NULL)", name="partner_area_one_place"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
+    neighbourhood_id: Mapped[int | None] = mapped_column(ForeignKey("neighbourhood.id"))
+    municipality: Mapped[str | None] = mapped_column(String(120))
+
+
+class Contact(Timestamped, Base):
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    role: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(160))
+    preferred_channel: Mapped[str | None] = mapped_column(String(32))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Referral(Timestamped, Base):
+    __tablename__ = "referral"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('sent','accepted','refused','closed','cancelled')", name="referral_status"
+        ),
+        CheckConstraint(
+            "outcome IS NULL OR outcome IN ('positive','negative')", name="referral_outcome"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    channel_code: Mapped[str | None] = mapped_column(ForeignKey("channel.code"))
+    note: Mapped[str | None] = mapped_column(Text)
+    sent_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    consent_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_on: Mapped[dt.date | None] = mapped_column(Date)
+    consent_override_note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="sent")
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    accepted_on: Mapped[dt.date | None] = mapped_column(Date)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ReferralEvent(Base):
+    __tablename__ = "referral_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(Timestamped, Base):
+    __tablename__ = "user"
+    __table_args__ = (
+        CheckConstraint("role IN ('direzione','operatore','admin')", name="user_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UserSession(Base):
+    """Server-side session: only hashes of the cookie token and of the one-time login ticket."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Append-only: no code path updates or deletes it. Never holds the sensitive values."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str | None] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(BigInteger)
+    summary: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Setting(Timestamped, Base):
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DataVersion(Timestamped, Base):
+    """One row, bumped in the same transaction as every write: part of every cache key."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# --- Read model: kept current inside every write transaction (see rete/readmodel.py) ---
+
+
+class NeedFact(Timestamped, Base):
+    """One row per live need, denormalised for the Cruscotto's distinct counts."""
+
+    __tablename__ = "need_fact"
+    __table_args__ = (
+        Index("ix_need_fact_month_household", "month", "household_id"),
+        Index("ix_need_fact_month_interview", "month", "interview_id"),
+        Index("ix_need_fact_area_month", "area_id", "month", "household_id", "interview_id"),
+    )
+
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id"), primary_key=True)
+    interview_id: Mapped[int] = mapped_column(Integer)
+    household_id: Mapped[int] = mapped_column(Integer)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    month: Mapped[int] = mapped_column(Integer)  # yyyymm of held_on
+    neighbourhood_id: Mapped[int] = mapped_column(Integer)
+    municipality: Mapped[str] = mapped_column(String(120))
+    area_id: Mapped[int] = mapped_column(Integer)
+    category_id: Mapped[int] = mapped_column(Integer)
+    channel_code: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class NeedMonthly(Base):
+    """Monthly roll-up of live needs, moved by +1/-1 on every write, never rebuilt on a save."""
+
+    __tablename__ = "need_monthly"
+
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    needs: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReferralFact(Timestamped, Base):
+    """One row per referral of a live interview, with the filters' columns beside it."""
+
+    __tablename__ = "referral_fact"
+    __table_args__ = (Index("ix_referral_fact_month_partner", "sent_month", "partner_id"),)
+
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), primary_key=True)
+    need_id: Mapped[int] = mapped_column(Integer)
+    partner_id: Mapped[int] = mapped_column(Integer)
+    sent_on: Mapped[dt.date] = mapped_column(Date)
+    sent_month: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    neighbourhood_id: Mapped[int] = mapped_column(Integer)
+    municipality: Mapped[str] = mapped_column(String(120))
+    area_id: Mapped[int] = mapped_column(Integer)
+    category_id: Mapped[int] = mapped_column(Integer)
+    channel_code: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    accepted_on: Mapped[dt.date | None] = mapped_column(Date)
+    days_to_accept: Mapped[int | None] = mapped_column(Integer)
