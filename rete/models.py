@@ -286,10 +286,11 @@ class DataVersion(Timestamped, Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-# --- Read model: kept current inside every write transaction (see rete/readmodel.py) ---
+# --- Read model, kept current inside every write transaction (rete/readmodel.py). Derived rows:
+# no created_at of their own.
 
 
-class NeedFact(Timestamped, Base):
+class NeedFact(Base):
     """One row per live need, denormalised for the Cruscotto's distinct counts."""
 
     __tablename__ = "need_fact"
@@ -325,7 +326,7 @@ class NeedMonthly(Base):
     needs: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ReferralFact(Timestamped, Base):
+class ReferralFact(Base):
     """One row per referral of a live interview, with the filters' columns beside it."""
 
     __tablename__ = "referral_fact"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 21:32:15.607078
+Create Date: 2026-11-25 21:33:19.390860
 """
 
 from collections.abc import Sequence
@@ -171,9 +171,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("household", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_household_neighbourhood_id"),
-            ["neighbourhood_id"],
-            unique=False,
+            batch_op.f("ix_household_neighbourhood_id"), ["neighbourhood_id"], unique=False
         )
 
     op.create_table(
@@ -184,8 +182,7 @@ def upgrade() -> None:
         sa.Column("municipality", sa.String(length=120), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "(neighbourhood_id IS NULL) <> (municipality IS NULL)",
-            name="partner_area_one_place",
+            "(neighbourhood_id IS NULL) <> (municipality IS NULL)", name="partner_area_one_place"
         ),
         sa.ForeignKeyConstraint(
             ["neighbourhood_id"],
@@ -309,8 +306,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("severity IN ('low','medium','high','urgent')", name="need_severity"),
         sa.CheckConstraint(
-            "status IN ('open','in_progress','resolved','unresolved')",
-            name="need_status",
+            "status IN ('open','in_progress','resolved','unresolved')", name="need_status"
         ),
         sa.ForeignKeyConstraint(
             ["category_id"],
@@ -340,7 +336,6 @@ def upgrade() -> None:
         sa.Column("channel_code", sa.String(length=32), nullable=False),
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["need_id"],
             ["need.id"],
@@ -383,12 +378,10 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "outcome IS NULL OR outcome IN ('positive','negative')",
-            name="referral_outcome",
+            "outcome IS NULL OR outcome IN ('positive','negative')", name="referral_outcome"
         ),
         sa.CheckConstraint(
-            "status IN ('sent','accepted','refused','closed','cancelled')",
-            name="referral_status",
+            "status IN ('sent','accepted','refused','closed','cancelled')", name="referral_status"
         ),
         sa.ForeignKeyConstraint(
             ["channel_code"],
@@ -457,7 +450,6 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(length=16), nullable=True),
         sa.Column("accepted_on", sa.Date(), nullable=True),
         sa.Column("days_to_accept", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["referral_id"],
             ["referral.id"],

@@ -1,0 +1,70 @@
+"""The audit trail: who did what, when. Append-only; never the sensitive values themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from rete.models import AuditEntry, User
+
+SUMMARY_MAX = 300
+
+ACTION_LABELS = {
+    "login": "accesso",
+    "login_failed": "accesso non riuscito",
+    "logout": "uscita",
+    "user_created": "utente creato",
+    "demo_loaded": "dati dimostrativi caricati",
+    "database_initialised": "database inizializzato",
+    "interview_created": "colloquio registrato",
+    "interview_deleted": "colloquio eliminato",
+    "interview_restored": "colloquio ripristinato",
+    "need_updated": "bisogno modificato",
+    "household_created": "nucleo creato",
+}
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    user_id: int | None = None,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    summary: str | None = None,
+) -> None:
+    """Add an entry to the trail, in the caller's transaction."""
+    session.add(
+        AuditEntry(
+            at=dt.datetime.now(dt.UTC),
+            user_id=user_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            summary=(summary or "")[:SUMMARY_MAX] or None,
+        )
+    )
+
+
+def recent_entries(engine: Engine, limit: int = 200) -> list[dict[str, object]]:
+    """The latest entries, newest first, with the user's name beside them."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(AuditEntry, User.username)
+            .outerjoin(User, User.id == AuditEntry.user_id)
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        ).all()
+    return [
+        {
+            "at": entry.at,
+            "username": username or "",
+            "action": ACTION_LABELS.get(entry.action, entry.action),
+            "entity": entry.entity or "",
+            "entity_id": entry.entity_id,
+            "summary": entry.summary or "",
+        }
+        for entry, username in rows
+    ]

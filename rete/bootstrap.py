@@ -1,0 +1,99 @@
+"""Getting a database ready: migrations, reference data, demo data or the first admin."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from rete import audit, auth, config, demo, taxonomy
+from rete.config import Settings
+from rete.db import bump_data_version, check_schema, get_engine, session_scope, upgrade
+from rete.errors import NotEmptyError
+from rete.models import Interview, Setting, User
+
+log = logging.getLogger(__name__)
+
+
+def has_users(engine: Engine) -> bool:
+    with Session(engine) as session:
+        return bool(session.scalar(select(func.count()).select_from(User)))
+
+
+def has_data(engine: Engine) -> bool:
+    with Session(engine) as session:
+        interviews = session.scalar(select(func.count()).select_from(Interview))
+    return bool(interviews) or has_users(engine)
+
+
+def read_setting(engine: Engine, key: str) -> str:
+    with Session(engine) as session:
+        value = session.scalar(select(Setting.value).where(Setting.key == key))
+    return value if value is not None else config.SETTING_DEFAULTS[key]
+
+
+def is_demo(engine: Engine) -> bool:
+    return read_setting(engine, config.SETTING_DEMO_DATA) == "1"
+
+
+def seed_reference_data(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        if taxonomy.seed_reference_data(session):
+            bump_data_version(session)
+
+
+def initialise(
+    engine: Engine,
+    *,
+    with_demo: bool,
+    admin_password: str | None = None,
+    households: int = demo.DEFAULT_HOUSEHOLDS,
+    seed: int = demo.DEFAULT_SEED,
+) -> str:
+    """Upgrade the schema and seed it; then demo data, or the first admin. Returns what it did."""
+    upgrade(engine)
+    seed_reference_data(engine)
+    if with_demo:
+        if has_data(engine):
+            return "Database aggiornato; contiene già dati, nessun dato dimostrativo aggiunto."
+        summary = demo.load_demo(engine, households=households, seed=seed)
+        return f"Database pronto con dati dimostrativi: {summary}."
+    if has_users(engine):
+        return "Database aggiornato; gli utenti esistenti sono stati lasciati come sono."
+    if not admin_password:
+        raise NotEmptyError("Serve una password per il primo amministratore.")
+    with session_scope(engine) as session:
+        auth.create_user(session, "admin", "Amministratore", "admin", admin_password)
+        audit.record(session, "database_initialised")
+        bump_data_version(session)
+    return "Database pronto. Accedere come «admin» con la password scelta."
+
+
+@dataclass(frozen=True)
+class AppDatabase:
+    engine: Engine
+    needs_init: bool  # an empty database that is not for demo: run `python -m rete init --no-demo`
+    demo: bool
+
+
+def prepare_for_app(settings: Settings) -> AppDatabase:
+    """What the app does on start. Raises a ReteError with an Italian message when it cannot run.
+
+    An embedded SQLite database is upgraded here; PostgreSQL only by `python -m rete init`,
+    so several app processes never race on a migration.
+    """
+    engine = get_engine(settings.database_url)
+    may_demo = settings.is_default_embedded or settings.demo_requested
+    if settings.is_sqlite:
+        upgrade(engine)
+        seed_reference_data(engine)
+    elif check_schema(engine).is_empty:
+        return AppDatabase(engine, needs_init=True, demo=False)
+    if not has_users(engine):
+        if not may_demo:
+            return AppDatabase(engine, needs_init=True, demo=False)
+        log.info("empty database: loading demo data")
+        demo.load_demo(engine)
+    return AppDatabase(engine, needs_init=False, demo=is_demo(engine))

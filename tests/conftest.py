@@ -1,0 +1,80 @@
+"""Shared fixtures: a fresh real database per test (SQLite, and PostgreSQL when its URL is set)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from rete import db, taxonomy
+from rete.db import session_scope
+
+POSTGRES_URL = os.environ.get("RETE_TEST_POSTGRES_URL")
+SKIP_POSTGRES = "RETE_TEST_POSTGRES_URL is not set: PostgreSQL cases skipped"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test ever touches data/rete.db: each one points Rete at its own file."""
+    monkeypatch.setenv("RETE_DATABASE_URL", f"sqlite:///{tmp_path / 'isolated.db'}")
+    monkeypatch.delenv("RETE_DEMO", raising=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Engine]:
+    if not POSTGRES_URL:
+        pytest.skip(SKIP_POSTGRES)
+    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    yield server
+    server.dispose()
+
+
+def _fresh_postgres_url(server: Engine) -> str:
+    name = f"rete_test_{uuid.uuid4().hex[:12]}"
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return make_url(POSTGRES_URL or "").set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres(server: Engine, url: str) -> None:
+    name = make_url(url).database
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'rete.db'}"
+        yield url
+        db.dispose_engine(url)
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = _fresh_postgres_url(server)
+    yield url
+    db.dispose_engine(url)
+    _drop_postgres(server, url)
+
+
+@pytest.fixture
+def engine(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """A migrated database with the reference data (categories, channels), and nothing else."""
+    monkeypatch.setenv("RETE_DATABASE_URL", database_url)
+    engine = db.get_engine(database_url)
+    db.upgrade(engine)
+    with session_scope(engine) as session:
+        taxonomy.seed_reference_data(session)
+    return engine
+
+
+@pytest.fixture
+def today() -> dt.date:
+    """The frozen 'today' of tests where the date matters."""
+    return dt.date(2026, 11, 25)
