@@ -35,6 +35,13 @@ MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 SESSION_COOKIE = "rete_session"
 
+# Which pages each role sees (keys of the pages built in app.py); nothing else can be opened.
+PAGES_BY_ROLE = {
+    "direzione": ("cruscotto",),
+    "operatore": ("cruscotto",),
+    "admin": ("cruscotto", "registro"),
+}
+
 _hasher = PasswordHasher()
 # Verified when the username is unknown, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash("rete-dummy-password")

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 
 from rete import db, taxonomy
 from rete.db import session_scope
+from rete.models import User
 
 POSTGRES_URL = os.environ.get("RETE_TEST_POSTGRES_URL")
 SKIP_POSTGRES = "RETE_TEST_POSTGRES_URL is not set: PostgreSQL cases skipped"
@@ -78,3 +79,22 @@ def engine(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
 def today() -> dt.date:
     """The frozen 'today' of tests where the date matters."""
     return dt.date(2026, 11, 25)
+
+
+@pytest.fixture
+def cast(engine: Engine) -> dict[str, int]:
+    """A user per permission case, password 'password-di-prova' for all: name -> id."""
+    from rete import auth
+
+    people = {
+        "dora": "direzione",  # management: charts only
+        "olga": "operatore",  # community manager: personal data too
+        "ada": "admin",
+        "ugo": "operatore",  # deactivated below
+    }
+    ids = {}
+    with session_scope(engine) as session:
+        for name, role in people.items():
+            ids[name] = auth.create_user(session, name, name.title(), role, "password-di-prova").id
+        session.get(User, ids["ugo"]).active = False  # type: ignore[union-attr]
+    return ids

@@ -1,0 +1,101 @@
+"""Cruscotto: the needs found by the Ufficio Mobile and the Community Manager, and where they went."""
+
+import streamlit as st
+
+from rete import charts, ui
+
+app_db = ui.app_database()
+tax = ui.taxonomy(app_db)
+now = ui.today()
+filters = ui.sidebar_filters(tax, now)
+period = ui.describe_period(filters)
+
+st.title("Cruscotto")
+st.caption(f"Bisogni rilevati e segnalazioni alla rete · {period}")
+note = ui.current_month_note(filters, now)
+if note:
+    st.caption(f":material/schedule: {note}")
+
+current = ui.load(app_db, "kpis", filters, now)
+previous = ui.load(app_db, "kpis", filters.previous(), now)
+ui.kpi_tiles(current, previous, ui.previous_label(filters))
+
+by_area = ui.load(app_db, "needs_by_area", filters, now)
+st.subheader("Bisogni per area")
+ui.chart_block(
+    charts.needs_by_area_bar(by_area, f"Bisogni rilevati per area · {period}"),
+    by_area,
+    key="area",
+    filename="bisogni_per_area.csv",
+    columns={"area": "Area", "needs": "Bisogni"},
+)
+
+by_neighbourhood = ui.load(app_db, "neighbourhood_area", filters, now)
+st.subheader("Bisogni per quartiere")
+ui.chart_block(
+    charts.neighbourhood_area_stacked(
+        by_neighbourhood,
+        f"Bisogni per quartiere e area · {period}",
+        tax.area_colours(),
+        tax.area_order(),
+    ),
+    by_neighbourhood,
+    key="neighbourhood",
+    filename="bisogni_per_quartiere.csv",
+    columns={
+        "neighbourhood": "Quartiere",
+        "municipality": "Comune",
+        "area": "Area",
+        "needs": "Bisogni",
+        "total": "Totale quartiere",
+        "homes": "Alloggi ALER",
+        "per_100_homes": "Bisogni ogni 100 alloggi",
+    },
+)
+
+heatmap = ui.load(app_db, "heatmap", filters, now)
+st.subheader("Quartieri e bisogni specifici")
+ui.chart_block(
+    charts.neighbourhood_need_heatmap(heatmap, f"Bisogni specifici per quartiere · {period}"),
+    heatmap,
+    key="heatmap",
+    filename="quartieri_bisogni_specifici.csv",
+    columns={
+        "neighbourhood": "Quartiere",
+        "area": "Area",
+        "need": "Bisogno specifico",
+        "needs": "Bisogni",
+    },
+)
+
+trend = ui.load(app_db, "trend", filters, now)
+st.subheader("Andamento mensile")
+ui.chart_block(
+    charts.monthly_trend_lines(
+        trend, f"Bisogni per mese e area · {period}", tax.area_colours(), tax.area_order()
+    ),
+    trend,
+    key="trend",
+    filename="andamento_mensile.csv",
+    columns={"month_label": "Mese", "area": "Area", "needs": "Bisogni"},
+)
+
+outcomes = ui.load(app_db, "referrals", filters, now)
+st.subheader("Esiti delle segnalazioni per ente")
+ui.chart_block(
+    charts.referral_outcomes_bar(outcomes, f"Segnalazioni per ente ed esito · inviate {period}"),
+    outcomes,
+    key="referrals",
+    filename="esiti_segnalazioni_per_ente.csv",
+    columns={
+        "partner": "Ente",
+        "sent": "Inviate",
+        "accepted": "Prese in carico",
+        "positive": "Concluse con esito positivo",
+        "negative": "Concluse con esito negativo",
+        "refused": "Rifiutate",
+        "cancelled": "Annullate",
+        "overdue": "In ritardo",
+        "share_accepted": "Quota presa in carico",
+    },
+)

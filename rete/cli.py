@@ -1,0 +1,149 @@
+"""The command line: `python -m rete COMMAND`. Each command is a thin wrapper over `rete/`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from rete import auth, bootstrap, demo
+from rete.config import load_settings
+from rete.db import get_engine, schema_state, session_scope, upgrade
+from rete.errors import ReteError
+
+Handler = Callable[[argparse.Namespace], str]
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    return get_engine(load_settings().database_url)
+
+
+def _ask_password(prompt_for: str, env_var: str) -> str:
+    password = os.environ.get(env_var)
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise ReteError(f"Password mancante: impostare {env_var} oppure eseguire il comando da un terminale.")
+    first = getpass.getpass(f"Password per {prompt_for}: ")
+    if getpass.getpass("Ripetere la password: ") != first:
+        raise ReteError("Le due password non coincidono: riprovare.")
+    return first
+
+
+def cmd_init(args: argparse.Namespace) -> str:
+    """Create or upgrade the database; with demo data, or (--no-demo) with the first admin.
+
+    Example: python -m rete init --no-demo   (password asked, or taken from RETE_ADMIN_PASSWORD)
+    """
+    engine = _engine()
+    password = None
+    if args.no_demo:
+        upgrade(engine)
+        if not bootstrap.has_users(engine):
+            password = _ask_password("l'utente admin", "RETE_ADMIN_PASSWORD")
+            auth.check_new_password(password)
+    return bootstrap.initialise(
+        engine,
+        with_demo=not args.no_demo,
+        admin_password=password,
+        households=args.households,
+        seed=args.seed,
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> str:
+    """Load reproducible demo data (refuses a database with data unless --replace).
+
+    Example: python -m rete demo --households 1500 --seed 20260225
+    """
+    engine = _engine()
+    upgrade(engine)
+    bootstrap.seed_reference_data(engine)
+    summary = demo.load_demo(
+        engine, households=args.households, seed=args.seed, months=args.months, replace=args.replace
+    )
+    return f"Dati dimostrativi caricati: {summary}."
+
+
+def cmd_create_user(args: argparse.Namespace) -> str:
+    """Add a user with a role: direzione, operatore or admin.
+
+    Example: python -m rete create-user mrossi --role operatore --name "Maria Rossi"
+    (password asked, or taken from RETE_NEW_PASSWORD)
+    """
+    engine = _engine()
+    password = _ask_password(args.username, "RETE_NEW_PASSWORD")
+    with session_scope(engine) as session:
+        user = auth.create_user(session, args.username, args.name or args.username, args.role, password)
+        username = user.username
+    return f"Utente «{username}» creato con ruolo {args.role}."
+
+
+def cmd_status(args: argparse.Namespace) -> str:
+    """Show where the database stands: its URL (no password), schema revision, demo or real.
+
+    Example: python -m rete status
+    """
+    settings = load_settings()
+    engine = get_engine(settings.database_url)
+    state = schema_state(engine)
+    lines = [
+        f"Database: {engine.url.render_as_string(hide_password=True)}",
+        f"Schema: {state.current or 'vuoto'} (versione del codice: {state.head})",
+    ]
+    if state.is_current:
+        lines.append(f"Dati dimostrativi: {'sì' if bootstrap.is_demo(engine) else 'no'}")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m rete",
+        description="Rete: la rete territoriale di ALER. Il database è RETE_DATABASE_URL "
+        "(predefinito: sqlite:///data/rete.db).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler) -> argparse.ArgumentParser:
+        doc = handler.__doc__ or ""
+        sub = commands.add_parser(
+            name,
+            help=doc.splitlines()[0],
+            description=doc,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.set_defaults(handler=handler)
+        return sub
+
+    init = add("init", cmd_init)
+    init.add_argument("--no-demo", action="store_true", help="installazione reale: nessun dato dimostrativo")
+    init.add_argument("--households", type=int, default=demo.DEFAULT_HOUSEHOLDS, help="nuclei dimostrativi")
+    init.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="seme dei dati dimostrativi")
+
+    demo_cmd = add("demo", cmd_demo)
+    demo_cmd.add_argument("--households", type=int, default=demo.DEFAULT_HOUSEHOLDS, help="numero di nuclei")
+    demo_cmd.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="seme (stesso seme, stessi dati)")
+    demo_cmd.add_argument("--months", type=int, default=demo.DEFAULT_MONTHS, help="mesi coperti, fino a oggi")
+    demo_cmd.add_argument("--replace", action="store_true", help="sostituisce i dati presenti")
+
+    user = add("create-user", cmd_create_user)
+    user.add_argument("username")
+    user.add_argument("--role", required=True, choices=auth.ROLES)
+    user.add_argument("--name", help="nome mostrato")
+
+    add("status", cmd_status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        print(args.handler(args))
+    except ReteError as error:
+        print(f"Errore: {error}", file=sys.stderr)
+        return 1
+    return 0

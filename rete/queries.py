@@ -1,0 +1,492 @@
+"""Read side of the Cruscotto: aggregates computed in SQL over the read model, as DataFrames.
+
+Sources (kept current by `rete.readmodel` inside every write transaction):
+- need counts come from `need_monthly` (month x neighbourhood x specific need x channel);
+- distinct interviews and households come from `need_fact` (one row per live need);
+- referrals come from `referral_fact` (one row per referral of a live need);
+- names, colours and homes come from the small tables `neighbourhood`, `category`, `partner`.
+Nothing here reads `interview`, `need` or `referral`, and nothing loads a whole table into pandas:
+SQL does the grouping, pandas only receives the aggregated rows.
+
+Filter semantics, the same for every function (built once, in `_conditions`):
+- period: the months `filters.start`..`filters.end` inclusive, on `month` (the interview's month)
+  for needs, interviews and households, on `sent_month` for referrals;
+- place: `neighbourhood_ids` when not empty, otherwise `municipalities` when not empty
+  (`need_monthly` has no municipality column: its neighbourhoods are looked up in `neighbourhood`);
+- need: `category_ids` (specific needs) when not empty, otherwise `area_ids` (`need_monthly` has
+  no area column: its specific needs are looked up in `category`);
+- channel: `channel_codes`, the interview's channel (for referrals too).
+An empty tuple means "all". Interviews and households counted are those with at least one need
+matching the filters; referrals are those of the needs matching them, sent in the period.
+
+Everything runs unchanged on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement, FromClause, Select, Subquery
+
+from rete.filters import Filters, month_label, month_range
+from rete.models import Category, NeedFact, NeedMonthly, Neighbourhood, Partner, ReferralFact
+
+TOP_NEIGHBOURHOODS = 15  # neighbourhoods shown one by one; the rest are summed as OTHERS_LABEL
+OTHERS_LABEL = "Altri"
+LABEL_SEPARATOR = " · "  # "Sangallo · Varese": the same name may exist in two municipalities
+FALLBACK_COLOUR = "#777777"  # an area without a colour (as in `taxonomy.load_taxonomy`)
+ACCEPTED_STATUSES = ("accepted", "closed")  # the referral reached "presa in carico"
+
+NEED_FACT: FromClause = NeedFact.__table__
+NEED_MONTHLY: FromClause = NeedMonthly.__table__
+REFERRAL_FACT: FromClause = ReferralFact.__table__
+
+_area = aliased(Category, name="area")
+
+AREA_COLUMNS = ["area_code", "area", "colour", "needs"]
+NEIGHBOURHOOD_AREA_COLUMNS = [
+    "neighbourhood",
+    "municipality",
+    "label",
+    "area_code",
+    "area",
+    "colour",
+    "needs",
+    "total",
+    "homes",
+    "per_100_homes",
+]
+HEATMAP_COLUMNS = [
+    "neighbourhood",
+    "category_code",
+    "need",
+    "need_order",
+    "area_code",
+    "area",
+    "colour",
+    "needs",
+]
+TREND_COLUMNS = ["month", "month_label", "area_code", "area", "colour", "needs"]
+PARTNER_COLUMNS = [
+    "partner_id",
+    "partner",
+    "sent",
+    "accepted",
+    "positive",
+    "negative",
+    "refused",
+    "cancelled",
+    "overdue",
+    "share_accepted",
+]
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The Cruscotto's headline figures for one set of filters."""
+
+    interviews: int
+    households: int
+    needs: int
+    referrals_sent: int
+    share_accepted: float | None  # None when no referral (other than cancelled ones) was sent
+    median_days_to_accept: float | None  # None when no referral was taken in charge
+    overdue: int
+    referrals_accepted: int = 0
+    referrals_cancelled: int = 0
+
+
+# --- Building blocks
+
+
+def _conditions(table: FromClause, filters: Filters) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the filters on one read-model table (see the module docstring)."""
+    columns = table.c
+    month = columns["sent_month"] if "sent_month" in columns else columns["month"]
+    conditions = [month.between(filters.start, filters.end)]
+    if filters.neighbourhood_ids:
+        conditions.append(columns.neighbourhood_id.in_(filters.neighbourhood_ids))
+    elif filters.municipalities:
+        if "municipality" in columns:
+            conditions.append(columns.municipality.in_(filters.municipalities))
+        else:
+            places = select(Neighbourhood.id).where(
+                Neighbourhood.municipality.in_(filters.municipalities)
+            )
+            conditions.append(columns.neighbourhood_id.in_(places))
+    if filters.category_ids:
+        conditions.append(columns.category_id.in_(filters.category_ids))
+    elif filters.area_ids:
+        if "area_id" in columns:
+            conditions.append(columns.area_id.in_(filters.area_ids))
+        else:
+            needs = select(Category.id).where(Category.parent_id.in_(filters.area_ids))
+            conditions.append(columns.category_id.in_(needs))
+    if filters.channel_codes:
+        conditions.append(columns.channel_code.in_(filters.channel_codes))
+    return conditions
+
+
+def _need_counts(filters: Filters, *keys: ColumnElement[Any]) -> Subquery:
+    """Needs summed per specific need and the given labelled keys, from `need_monthly`.
+
+    The keys are tagged in an inner select and grouped outside it: PostgreSQL refuses a GROUP BY
+    on an expression with bound parameters (the bucket CASE below) repeated in the SELECT list.
+    """
+    tagged = (
+        select(NEED_MONTHLY.c.category_id, NEED_MONTHLY.c.needs, *keys)
+        .where(*_conditions(NEED_MONTHLY, filters))
+        .subquery("tagged")
+    )
+    key_columns = [tagged.c[key.key] for key in keys]
+    return (
+        select(tagged.c.category_id, *key_columns, func.sum(tagged.c.needs).label("needs"))
+        .group_by(tagged.c.category_id, *key_columns)
+        .subquery("counts")
+    )
+
+
+def _with_area(counts: Subquery, *columns: Any) -> Select[Any]:
+    """Join summed counts to their specific need and its area."""
+    return (
+        select(*columns)
+        .select_from(counts)
+        .join(Category, Category.id == counts.c.category_id)
+        .join(_area, _area.id == Category.parent_id)
+    )
+
+
+def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([tuple(row) for row in rows], columns=columns)
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _referral_measures(today: dt.date) -> list[ColumnElement[int]]:
+    """Counts of referral_fact rows by what became of them (the same in the KPIs and per partner)."""
+    rf = REFERRAL_FACT.c
+    return [
+        func.count().label("sent"),
+        _count_if(rf.status.in_(ACCEPTED_STATUSES)).label("accepted"),
+        _count_if(and_(rf.status == "closed", rf.outcome == "positive")).label("positive"),
+        _count_if(and_(rf.status == "closed", rf.outcome == "negative")).label("negative"),
+        _count_if(rf.status == "refused").label("refused"),
+        _count_if(rf.status == "cancelled").label("cancelled"),
+        _count_if(and_(rf.status == "sent", rf.due_on < today)).label("overdue"),
+    ]
+
+
+def _share(accepted: int, sent: int, cancelled: int) -> float | None:
+    denominator = sent - cancelled
+    return accepted / denominator if denominator > 0 else None
+
+
+# --- KPIs
+
+
+def _distinct_counts(filters: Filters) -> Select[Any]:
+    """Distinct interviews and households, each in its own subquery so that each one can be
+    answered from its own covering index (month, interview_id) / (month, household_id)."""
+    conditions = _conditions(NEED_FACT, filters)
+
+    def distinct(column: ColumnElement[Any]) -> Any:
+        return select(func.count(func.distinct(column))).where(*conditions).scalar_subquery()
+
+    return select(
+        distinct(NEED_FACT.c.interview_id).label("interviews"),
+        distinct(NEED_FACT.c.household_id).label("households"),
+    )
+
+
+def _median_days_to_accept(filters: Filters) -> Select[Any]:
+    """Median of days_to_accept in SQL: number the ordered rows, average the middle one or two
+    (SQLite has no percentile_cont). `//` compiles to integer division on both databases."""
+    rf = REFERRAL_FACT.c
+    ranked = (
+        select(
+            rf.days_to_accept.label("days"),
+            func.row_number().over(order_by=rf.days_to_accept).label("position"),
+            func.count().over().label("size"),
+        )
+        .where(
+            *_conditions(REFERRAL_FACT, filters),
+            rf.status.in_(ACCEPTED_STATUSES),
+            rf.accepted_on.is_not(None),
+        )
+        .subquery("ranked")
+    )
+    middle = ranked.c.position.in_([(ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2])
+    return select(func.avg(ranked.c.days)).where(middle)
+
+
+def kpis(engine: Engine, filters: Filters, today: dt.date) -> Kpis:
+    """Headline figures; `today` decides which referrals are overdue ("in ritardo")."""
+    with engine.connect() as connection:
+        interviews, households = connection.execute(_distinct_counts(filters)).one()
+        needs = connection.execute(
+            select(func.coalesce(func.sum(NEED_MONTHLY.c.needs), 0)).where(
+                *_conditions(NEED_MONTHLY, filters)
+            )
+        ).scalar_one()
+        referrals = connection.execute(
+            select(*_referral_measures(today)).where(*_conditions(REFERRAL_FACT, filters))
+        ).one()
+        median = connection.execute(_median_days_to_accept(filters)).scalar()
+    return Kpis(
+        interviews=int(interviews),
+        households=int(households),
+        needs=int(needs),
+        referrals_sent=int(referrals.sent),
+        share_accepted=_share(referrals.accepted, referrals.sent, referrals.cancelled),
+        median_days_to_accept=None if median is None else float(Decimal(median)),
+        overdue=int(referrals.overdue),
+        referrals_accepted=int(referrals.accepted),
+        referrals_cancelled=int(referrals.cancelled),
+    )
+
+
+# --- Needs by area, and by month
+
+
+def needs_by_area(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """[area_code, area, colour, needs], most needs first; areas with no need left out."""
+    counts = _need_counts(filters)
+    needs = func.sum(counts.c.needs)
+    statement = (
+        _with_area(counts, _area.code, _area.name, _area.colour, needs)
+        .group_by(_area.id, _area.code, _area.name, _area.colour, _area.sort_order)
+        .having(needs > 0)
+        .order_by(needs.desc(), _area.sort_order, _area.code)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(statement).all()
+    return _frame(
+        [(code, name, colour or FALLBACK_COLOUR, int(n)) for code, name, colour, n in rows],
+        AREA_COLUMNS,
+    )
+
+
+def monthly_trend(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """[month, month_label, area_code, area, colour, needs]: every month of the period for every
+    area with at least one need in it (zeros filled), ordered by month, then area."""
+    counts = _need_counts(filters, NEED_MONTHLY.c.month.label("month"))
+    statement = (
+        _with_area(
+            counts,
+            counts.c.month,
+            _area.code,
+            _area.name,
+            _area.colour,
+            func.sum(counts.c.needs),
+        )
+        .group_by(counts.c.month, _area.id, _area.code, _area.name, _area.colour, _area.sort_order)
+        .order_by(_area.sort_order, _area.code, counts.c.month)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(statement).all()
+    found = {(month, code): int(n) for month, code, _, _, n in rows}
+    areas = list(
+        dict.fromkeys((code, name, colour or FALLBACK_COLOUR) for _, code, name, colour, _ in rows)
+    )
+    grid = [
+        (month, month_label(month, short=True), code, name, colour, found.get((month, code), 0))
+        for month in month_range(filters.start, filters.end)
+        for code, name, colour in areas
+    ]
+    return _frame(grid, TREND_COLUMNS)
+
+
+# --- Neighbourhoods: the first `top` by needs, then "Altri"
+
+
+@dataclass(frozen=True)
+class _Place:
+    neighbourhood: str
+    municipality: str
+    label: str
+    homes: int | None
+    total: int
+
+
+def _ranked_places(connection: Connection, filters: Filters, top: int) -> dict[int | None, _Place]:
+    """The neighbourhoods with needs, most needs first, cut at `top`; the key None holds the rest
+    summed as "Altri" (homes known only if known for all of them). Dict order = display order."""
+    totals = (
+        select(NEED_MONTHLY.c.neighbourhood_id, func.sum(NEED_MONTHLY.c.needs).label("total"))
+        .where(*_conditions(NEED_MONTHLY, filters))
+        .group_by(NEED_MONTHLY.c.neighbourhood_id)
+        .subquery("totals")
+    )
+    rows = connection.execute(
+        select(
+            Neighbourhood.id, Neighbourhood.name, Neighbourhood.municipality, Neighbourhood.homes
+        )
+        .add_columns(totals.c.total)
+        .join(totals, totals.c.neighbourhood_id == Neighbourhood.id)
+        .where(totals.c.total > 0)
+        .order_by(totals.c.total.desc(), Neighbourhood.name, Neighbourhood.municipality)
+    ).all()
+    places: dict[int | None, _Place] = {
+        id_: _Place(name, municipality, f"{name}{LABEL_SEPARATOR}{municipality}", homes, int(total))
+        for id_, name, municipality, homes, total in rows[:top]
+    }
+    rest = rows[top:]
+    if rest:
+        homes = [row.homes for row in rest]
+        places[None] = _Place(
+            neighbourhood=OTHERS_LABEL,
+            municipality="",
+            label=OTHERS_LABEL,
+            homes=None if None in homes else sum(homes),
+            total=sum(int(row.total) for row in rest),
+        )
+    return places
+
+
+def _bucket(places: dict[int | None, _Place]) -> ColumnElement[Any]:
+    """The neighbourhood itself when among the first ones, NULL (= "Altri") otherwise."""
+    shown = [id_ for id_ in places if id_ is not None]
+    column = NEED_MONTHLY.c.neighbourhood_id
+    return case((column.in_(shown), column), else_=None).label("bucket")
+
+
+def _per_100_homes(total: int, homes: int | None) -> float | None:
+    return total / homes * 100 if homes else None
+
+
+def needs_by_neighbourhood_area(
+    engine: Engine, filters: Filters, top: int = TOP_NEIGHBOURHOODS
+) -> pd.DataFrame:
+    """Long format, one row per neighbourhood x area with needs: [neighbourhood, municipality,
+    label, area_code, area, colour, needs, total, homes, per_100_homes].
+
+    Neighbourhoods by total needs (most first), the first `top` one by one and the others as one
+    row group "Altri" (last, municipality ""); `label` ("Sangallo · Varese", or "Altri") is what
+    charts show. `total` is the neighbourhood's needs over all areas; `homes` and
+    `per_100_homes` are NaN where the number of homes is not known.
+    """
+    with engine.connect() as connection:
+        places = _ranked_places(connection, filters, top)
+        if not places:
+            return _frame([], NEIGHBOURHOOD_AREA_COLUMNS)
+        counts = _need_counts(filters, _bucket(places))
+        rows = connection.execute(
+            _with_area(
+                counts,
+                counts.c.bucket,
+                _area.code,
+                _area.name,
+                _area.colour,
+                _area.sort_order,
+                func.sum(counts.c.needs),
+            ).group_by(
+                counts.c.bucket, _area.id, _area.code, _area.name, _area.colour, _area.sort_order
+            )
+        ).all()
+    order = {id_: rank for rank, id_ in enumerate(places)}
+    rows = sorted(rows, key=lambda row: (order[row[0]], row[4], row[1]))
+    records = []
+    for bucket, code, name, colour, _, needs in rows:
+        place = places[bucket]
+        records.append(
+            (
+                place.neighbourhood,
+                place.municipality,
+                place.label,
+                code,
+                name,
+                colour or FALLBACK_COLOUR,
+                int(needs),
+                place.total,
+                place.homes,
+                _per_100_homes(place.total, place.homes),
+            )
+        )
+    frame = _frame(records, NEIGHBOURHOOD_AREA_COLUMNS)
+    return frame.astype({"homes": "float64", "per_100_homes": "float64"})
+
+
+def heatmap_neighbourhood_need(
+    engine: Engine, filters: Filters, top: int = TOP_NEIGHBOURHOODS
+) -> pd.DataFrame:
+    """Long format, one row per neighbourhood x specific need with needs: [neighbourhood (the
+    label, as in `needs_by_neighbourhood_area`), category_code, need, need_order, area_code,
+    area, colour, needs]. Rows come neighbourhood by neighbourhood (same order and "Altri" rule
+    as `needs_by_neighbourhood_area`); `need_order` is the specific need's position in the
+    taxonomy (area order, then need order), for the chart's need axis."""
+    with engine.connect() as connection:
+        places = _ranked_places(connection, filters, top)
+        if not places:
+            return _frame([], HEATMAP_COLUMNS)
+        counts = _need_counts(filters, _bucket(places))
+        rows = connection.execute(
+            _with_area(
+                counts,
+                counts.c.bucket,
+                Category.code,
+                Category.name,
+                _area.sort_order.label("area_sort"),
+                Category.sort_order.label("need_sort"),
+                _area.code.label("area_code"),
+                _area.name.label("area"),
+                _area.colour,
+                counts.c.needs,
+            ).where(counts.c.needs > 0)
+        ).all()
+    # Taxonomy order of the specific needs present: area order, then need order within it.
+    taxonomy = sorted({(row.area_sort, row.area_code, row.need_sort, row.code) for row in rows})
+    need_order = {key[3]: rank for rank, key in enumerate(taxonomy)}
+    order = {id_: rank for rank, id_ in enumerate(places)}
+    rows = sorted(rows, key=lambda row: (order[row[0]], need_order[row[1]]))
+    records = [
+        (
+            places[bucket].label,
+            code,
+            need,
+            need_order[code],
+            area_code,
+            area,
+            colour or FALLBACK_COLOUR,
+            int(needs),
+        )
+        for bucket, code, need, _, _, area_code, area, colour, needs in rows
+    ]
+    return _frame(records, HEATMAP_COLUMNS)
+
+
+# --- Referrals
+
+
+def referral_outcomes_by_partner(engine: Engine, filters: Filters, today: dt.date) -> pd.DataFrame:
+    """One row per partner with referrals sent in the period, most referrals first:
+    [partner_id, partner, sent, accepted, positive, negative, refused, cancelled, overdue,
+    share_accepted]. `accepted` = now accepted or closed; `positive`/`negative` = closed with that
+    outcome; `overdue` = still 'sent' with `due_on` before `today`; `share_accepted` = accepted /
+    (sent - cancelled), NaN when nothing but cancelled referrals was sent."""
+    measures = _referral_measures(today)
+    counts = (
+        select(REFERRAL_FACT.c.partner_id, *measures)
+        .where(*_conditions(REFERRAL_FACT, filters))
+        .group_by(REFERRAL_FACT.c.partner_id)
+        .subquery("counts")
+    )
+    statement = (
+        select(counts.c.partner_id, Partner.name, *(counts.c[m.key] for m in measures))
+        .select_from(counts)
+        .join(Partner, Partner.id == counts.c.partner_id)
+        .order_by(counts.c.sent.desc(), Partner.name, Partner.id)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(statement).all()
+    records = [(*row, _share(row.accepted, row.sent, row.cancelled)) for row in rows]
+    frame = _frame(records, PARTNER_COLUMNS)
+    return frame.astype({"share_accepted": "float64"})

@@ -1,0 +1,114 @@
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rete import auth
+from rete.db import session_scope
+from rete.errors import InvalidCredentials, ValidationError
+from rete.models import AuditEntry, User, UserSession
+
+
+def actions(engine) -> list[str]:
+    with Session(engine) as session:
+        return list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def test_passwords_are_stored_as_argon2_hashes(engine, cast):
+    with Session(engine) as session:
+        stored = session.get(User, cast["dora"]).password_hash
+    assert stored.startswith("$argon2id$")
+    assert "password-di-prova" not in stored
+
+
+def test_a_good_password_logs_in_and_is_audited(engine, cast):
+    user = auth.authenticate(engine, "Dora ", "password-di-prova")
+    assert (user.username, user.role) == ("dora", "direzione")
+    assert actions(engine)[-1] == "login"
+
+
+def test_a_wrong_password_says_nothing_about_which_part_was_wrong(engine, cast):
+    with pytest.raises(InvalidCredentials) as wrong_password:
+        auth.authenticate(engine, "dora", "sbagliata")
+    with pytest.raises(InvalidCredentials) as unknown_user:
+        auth.authenticate(engine, "nessuno", "sbagliata")
+    assert str(wrong_password.value) == str(unknown_user.value)
+    assert "non corretti" in str(wrong_password.value)
+    assert actions(engine)[-2:] == ["login_failed", "login_failed"]
+    with Session(engine) as session:
+        assert session.get(User, cast["dora"]).failed_logins == 1
+
+
+def test_a_deactivated_user_cannot_log_in(engine, cast):
+    with pytest.raises(InvalidCredentials):
+        auth.authenticate(engine, "ugo", "password-di-prova")
+
+
+def test_a_ticket_becomes_a_session_token_once(engine, cast):
+    user = auth.authenticate(engine, "olga", "password-di-prova")
+    ticket = auth.issue_ticket(engine, user)
+    token = auth.redeem_ticket(engine, ticket)
+    assert token and auth.redeem_ticket(engine, ticket) is None
+    assert auth.user_for_token(engine, token) == user
+    with Session(engine) as session:
+        stored = session.scalars(select(UserSession)).one()
+    assert stored.token_hash != token and ticket not in (stored.ticket_hash or "")
+
+
+def test_an_expired_ticket_is_refused(engine, cast):
+    user = auth.authenticate(engine, "olga", "password-di-prova")
+    ticket = auth.issue_ticket(engine, user)
+    with session_scope(engine) as session:
+        stored = session.scalars(select(UserSession)).one()
+        stored.ticket_expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    assert auth.redeem_ticket(engine, ticket) is None
+
+
+def test_logout_ends_the_session(engine, cast):
+    user = auth.authenticate(engine, "ada", "password-di-prova")
+    token = auth.redeem_ticket(engine, auth.issue_ticket(engine, user))
+    auth.end_session(engine, token)
+    assert auth.user_for_token(engine, token) is None
+    assert actions(engine)[-1] == "logout"
+
+
+def test_an_idle_session_expires(engine, cast):
+    user = auth.authenticate(engine, "ada", "password-di-prova")
+    token = auth.redeem_ticket(engine, auth.issue_ticket(engine, user))
+    with session_scope(engine) as session:
+        stored = session.scalars(select(UserSession)).one()
+        stored.last_seen_at = dt.datetime.now(dt.UTC) - auth.SESSION_IDLE - dt.timedelta(minutes=1)
+    assert auth.user_for_token(engine, token) is None
+
+
+def test_a_session_ends_when_its_user_is_deactivated(engine, cast):
+    user = auth.authenticate(engine, "olga", "password-di-prova")
+    token = auth.redeem_ticket(engine, auth.issue_ticket(engine, user))
+    with session_scope(engine) as session:
+        session.get(User, cast["olga"]).active = False
+    assert auth.user_for_token(engine, token) is None
+
+
+def test_an_unknown_token_finds_nobody(engine, cast):
+    assert auth.user_for_token(engine, "inventato") is None
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "password", "message"),
+    [
+        ("x", "admin", "abbastanza-lunga", "Nome utente non valido"),
+        ("nuovo", "capo", "abbastanza-lunga", "Ruolo non valido"),
+        ("nuovo", "admin", "corta", "almeno 10 caratteri"),
+        ("dora", "admin", "abbastanza-lunga", "Esiste già"),
+    ],
+)
+def test_create_user_refuses_bad_input_in_italian(engine, cast, username, role, password, message):
+    with pytest.raises(ValidationError, match=message), session_scope(engine) as session:
+        auth.create_user(session, username, "Nuovo", role, password)
+
+
+def test_every_role_has_pages_and_only_admin_sees_the_audit_trail():
+    assert set(auth.PAGES_BY_ROLE) == set(auth.ROLES)
+    assert all("cruscotto" in pages for pages in auth.PAGES_BY_ROLE.values())
+    assert [role for role, pages in auth.PAGES_BY_ROLE.items() if "registro" in pages] == ["admin"]

@@ -1,0 +1,72 @@
+import pytest
+from sqlalchemy import inspect, text
+
+from rete import bootstrap, db
+from rete.config import Settings
+from rete.db import session_scope
+from rete.errors import DatabaseUnavailable, SchemaOutdated, SchemaTooNew
+from rete.models import Base
+
+
+def test_the_first_migration_creates_every_table_of_the_model(engine):
+    tables = set(inspect(engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert db.schema_state(engine).is_current
+
+
+def test_upgrading_twice_changes_nothing(engine):
+    db.upgrade(engine)
+    assert db.check_schema(engine).current == db.head_revision()
+
+
+def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path):
+    engine = db.get_engine(f"sqlite:///{tmp_path / 'p.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == db.SQLITE_BUSY_TIMEOUT_MS
+
+
+def test_every_write_moves_the_data_version(engine):
+    before = db.data_version(engine)
+    with session_scope(engine) as session:
+        db.bump_data_version(session)
+    with session_scope(engine) as session:
+        db.bump_data_version(session)
+    assert db.data_version(engine) == before + 2
+
+
+def test_a_rolled_back_write_does_not_move_the_data_version(engine):
+    before = db.data_version(engine)
+    with pytest.raises(RuntimeError), session_scope(engine) as session:
+        db.bump_data_version(session)
+        raise RuntimeError("boom")
+    assert db.data_version(engine) == before
+
+
+def test_a_database_newer_than_the_code_is_refused_in_italian(engine):
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
+    with pytest.raises(SchemaTooNew, match="versione di Rete più recente"):
+        db.check_schema(engine)
+    with pytest.raises(SchemaTooNew):
+        db.upgrade(engine)
+
+
+def test_an_older_schema_is_reported_until_init_upgrades_it(engine, monkeypatch):
+    monkeypatch.setattr(db, "head_revision", lambda: "9999")
+    with pytest.raises(SchemaOutdated, match="python -m rete init"):
+        db.check_schema(engine)
+
+
+def test_an_unreachable_database_gives_a_clear_message():
+    engine = db.get_engine("postgresql+psycopg://nessuno@127.0.0.1:1/niente")
+    with pytest.raises(DatabaseUnavailable, match="non è raggiungibile"):
+        db.check_schema(engine)
+
+
+def test_an_empty_database_that_is_not_the_demo_one_asks_for_init(database_url):
+    state = bootstrap.prepare_for_app(Settings(database_url=database_url, demo_requested=False))
+    assert state.needs_init and not state.demo
+    assert not bootstrap.has_users(state.engine)
