@@ -2,9 +2,12 @@
 
 The server also imports this file once as a module to find `app`; the page script therefore
 runs only under `__main__` (which is how Streamlit runs it for every browser session).
+Every run ends in `st.navigation`, logged in or not, so Streamlit never falls back to serving
+the files of pages/ on their own.
 """
 
 import logging
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -18,6 +21,13 @@ PAGES = {
 }
 
 
+def single_page(draw: Callable[[], None]) -> None:
+    """Before login (or when the database is not ready) there is one page and no menu."""
+    st.navigation(
+        [st.Page(draw, title="Rete", url_path="accesso", default=True)], position="hidden"
+    ).run()
+
+
 def main() -> None:
     from rete import auth, ui
     from rete.errors import ReteError
@@ -25,17 +35,25 @@ def main() -> None:
     st.set_page_config(page_title="Rete · ALER", page_icon=":material/hub:", layout="wide")
     try:
         app_db = ui.app_database()
-        if app_db.needs_init:
-            ui.needs_init_page()
-            return
-        user = ui.current_user(app_db)
+        user = None if app_db.needs_init else ui.current_user(app_db)
     except ReteError as error:
-        ui.show_error(error)
+
+        def unavailable() -> None:
+            ui.show_error(error)
+
+        single_page(unavailable)
+        return
+    if app_db.needs_init:
+        single_page(ui.needs_init_page)
         return
     if app_db.demo:
         ui.demo_banner()
     if user is None:
-        ui.login_page(app_db)
+
+        def login() -> None:
+            ui.login_page(app_db)
+
+        single_page(login)
         return
     st.session_state[ui.USER_KEY] = user
     ui.user_box(app_db, user)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from rete import charts, ui
 
+ui.require_page("cruscotto")
 app_db = ui.app_database()
 tax = ui.taxonomy(app_db)
 now = ui.today()

@@ -5,6 +5,7 @@ import streamlit as st
 
 from rete import audit, ui
 
+ui.require_page("registro")
 app_db = ui.app_database()
 st.title("Registro attività")
 st.caption(

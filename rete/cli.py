@@ -26,7 +26,9 @@ def _ask_password(prompt_for: str, env_var: str) -> str:
     if password:
         return password
     if not sys.stdin.isatty():
-        raise ReteError(f"Password mancante: impostare {env_var} oppure eseguire il comando da un terminale.")
+        raise ReteError(
+            f"Password mancante: impostare {env_var} oppure eseguire il comando da un terminale."
+        )
     first = getpass.getpass(f"Password per {prompt_for}: ")
     if getpass.getpass("Ripetere la password: ") != first:
         raise ReteError("Le due password non coincidono: riprovare.")
@@ -77,7 +79,9 @@ def cmd_create_user(args: argparse.Namespace) -> str:
     engine = _engine()
     password = _ask_password(args.username, "RETE_NEW_PASSWORD")
     with session_scope(engine) as session:
-        user = auth.create_user(session, args.username, args.name or args.username, args.role, password)
+        user = auth.create_user(
+            session, args.username, args.name or args.username, args.role, password
+        )
         username = user.username
     return f"Utente «{username}» creato con ruolo {args.role}."
 
@@ -119,14 +123,26 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     init = add("init", cmd_init)
-    init.add_argument("--no-demo", action="store_true", help="installazione reale: nessun dato dimostrativo")
-    init.add_argument("--households", type=int, default=demo.DEFAULT_HOUSEHOLDS, help="nuclei dimostrativi")
-    init.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="seme dei dati dimostrativi")
+    init.add_argument(
+        "--no-demo", action="store_true", help="installazione reale: nessun dato dimostrativo"
+    )
+    init.add_argument(
+        "--households", type=int, default=demo.DEFAULT_HOUSEHOLDS, help="nuclei dimostrativi"
+    )
+    init.add_argument(
+        "--seed", type=int, default=demo.DEFAULT_SEED, help="seme dei dati dimostrativi"
+    )
 
     demo_cmd = add("demo", cmd_demo)
-    demo_cmd.add_argument("--households", type=int, default=demo.DEFAULT_HOUSEHOLDS, help="numero di nuclei")
-    demo_cmd.add_argument("--seed", type=int, default=demo.DEFAULT_SEED, help="seme (stesso seme, stessi dati)")
-    demo_cmd.add_argument("--months", type=int, default=demo.DEFAULT_MONTHS, help="mesi coperti, fino a oggi")
+    demo_cmd.add_argument(
+        "--households", type=int, default=demo.DEFAULT_HOUSEHOLDS, help="numero di nuclei"
+    )
+    demo_cmd.add_argument(
+        "--seed", type=int, default=demo.DEFAULT_SEED, help="seme (stesso seme, stessi dati)"
+    )
+    demo_cmd.add_argument(
+        "--months", type=int, default=demo.DEFAULT_MONTHS, help="mesi coperti, fino a oggi"
+    )
     demo_cmd.add_argument("--replace", action="store_true", help="sostituisce i dati presenti")
 
     user = add("create-user", cmd_create_user)

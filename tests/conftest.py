@@ -27,6 +27,25 @@ def _isolated_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("RETE_DEMO", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _navigation_as_in_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make AppTest rerun app.py like the server does.
+
+    AppTest resets `PagesManager.uses_pages_directory` before every run; with a `pages/` folder
+    present, every run after the first then executes the page file alone (the old pages-folder
+    mode), skipping app.py. The server sets the flag once, on the first `st.navigation` call.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[Engine]:
     if not POSTGRES_URL:

@@ -21,7 +21,10 @@ from rete.taxonomy import Area, SpecificNeed, Taxonomy
 TODAY = dt.date(2026, 11, 25)
 TAXONOMY = Taxonomy(
     areas=(Area(1, "ABI", "Abitare", "#0072B2"), Area(2, "ECO", "Economica", "#E69F00")),
-    needs=(SpecificNeed(11, "ABI01", "Manutenzione e guasti", 1), SpecificNeed(21, "ECO01", "Morosità", 2)),
+    needs=(
+        SpecificNeed(11, "ABI01", "Manutenzione e guasti", 1),
+        SpecificNeed(21, "ECO01", "Morosità", 2),
+    ),
     channels=(("telefono", "Telefono"), ("ufficio_mobile", "Ufficio Mobile")),
     neighbourhoods=((3, "Sangallo", "Varese"), (4, "Rebbio", "Como")),
 )
@@ -55,7 +58,10 @@ def test_period_specs(spec, bounds):
 
 def test_period_labels_are_italian():
     assert period_label("2026-02", 202602, 202602) == "febbraio 2026"
-    assert period_label("ultimi12", 202511, 202610) == "ultimi 12 mesi completi (novembre 2025 – ottobre 2026)"
+    assert (
+        period_label("ultimi12", 202511, 202610)
+        == "ultimi 12 mesi completi (novembre 2025 – ottobre 2026)"
+    )
     assert month_label(202608, short=True) == "ago 2026"
 
 
@@ -78,15 +84,33 @@ def test_the_previous_period_has_the_same_length_and_ends_just_before(start, len
 
 
 def test_the_url_reproduces_the_filters():
-    params = {"periodo": ["2026-T2"], "comune": ["Varese"], "quartiere": ["3"], "area": ["ECO"], "bisogno": ["ABI01"], "canale": ["telefono"]}
+    params = {
+        "periodo": ["2026-T2"],
+        "comune": ["Varese"],
+        "quartiere": ["3"],
+        "area": ["ECO"],
+        "bisogno": ["ABI01"],
+        "canale": ["telefono"],
+    }
     filters, notices = filters_from_query(params, TAXONOMY, TODAY)
     assert notices == []
-    assert (filters.start, filters.end, filters.neighbourhood_ids, filters.area_ids, filters.category_ids) == (202604, 202606, (3,), (2,), (11,))
+    assert (
+        filters.start,
+        filters.end,
+        filters.neighbourhood_ids,
+        filters.area_ids,
+        filters.category_ids,
+    ) == (202604, 202606, (3,), (2,), (11,))
     assert filters_to_query(filters, TAXONOMY) == params
 
 
 def test_unknown_url_values_are_ignored_with_an_italian_notice():
-    params = {"periodo": ["domani"], "quartiere": ["99", "<script>"], "area": ["XYZ"], "canale": ["piccione"]}
+    params = {
+        "periodo": ["domani"],
+        "quartiere": ["99", "<script>"],
+        "area": ["XYZ"],
+        "canale": ["piccione"],
+    }
     filters, notices = filters_from_query(params, TAXONOMY, TODAY)
     assert filters == default_filters(TODAY)
     assert len(notices) == 5
@@ -96,7 +120,12 @@ def test_unknown_url_values_are_ignored_with_an_italian_notice():
 url_values = st.lists(st.text(max_size=12), max_size=3)
 
 
-@given(st.dictionaries(st.sampled_from(["periodo", "comune", "quartiere", "area", "bisogno", "canale", "altro"]), url_values))
+@given(
+    st.dictionaries(
+        st.sampled_from(["periodo", "comune", "quartiere", "area", "bisogno", "canale", "altro"]),
+        url_values,
+    )
+)
 def test_any_url_gives_valid_filters_and_never_raises(params):
     filters, notices = filters_from_query(params, TAXONOMY, TODAY)
     assert filters.start <= filters.end

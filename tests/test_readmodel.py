@@ -39,7 +39,22 @@ def expected_read_model(session: Session) -> tuple[set, Counter, set]:
             continue
         neighbourhood = households[interview.household_id].neighbourhood_id
         month = interview.held_on.year * 100 + interview.held_on.month
-        facts.add((need.id, interview.id, interview.household_id, interview.held_on, month, neighbourhood, towns[neighbourhood], parents[need.category_id], need.category_id, interview.channel_code, need.severity, need.status))
+        facts.add(
+            (
+                need.id,
+                interview.id,
+                interview.household_id,
+                interview.held_on,
+                month,
+                neighbourhood,
+                towns[neighbourhood],
+                parents[need.category_id],
+                need.category_id,
+                interview.channel_code,
+                need.severity,
+                need.status,
+            )
+        )
         monthly[(month, neighbourhood, need.category_id, interview.channel_code)] += 1
     fact_by_need = {fact[0]: fact for fact in facts}
     referrals = set()
@@ -48,14 +63,45 @@ def expected_read_model(session: Session) -> tuple[set, Counter, set]:
         if fact is None:
             continue
         days = (referral.accepted_on - referral.sent_on).days if referral.accepted_on else None
-        referrals.add((referral.id, referral.status, referral.partner_id, fact[5], fact[7], fact[9], referral.sent_on.year * 100 + referral.sent_on.month, days))
+        referrals.add(
+            (
+                referral.id,
+                referral.status,
+                referral.partner_id,
+                fact[5],
+                fact[7],
+                fact[9],
+                referral.sent_on.year * 100 + referral.sent_on.month,
+                days,
+            )
+        )
     return facts, monthly, referrals
 
 
 def actual_read_model(session: Session) -> tuple[set, Counter, set]:
-    facts = {tuple(getattr(f, c) for c in readmodel.NEED_FACT_COLUMNS) for f in session.scalars(select(NeedFact))}
-    monthly = Counter({(m.month, m.neighbourhood_id, m.category_id, m.channel_code): m.needs for m in session.scalars(select(NeedMonthly))})
-    referrals = {(r.referral_id, r.status, r.partner_id, r.neighbourhood_id, r.area_id, r.channel_code, r.sent_month, r.days_to_accept) for r in session.scalars(select(ReferralFact))}
+    facts = {
+        tuple(getattr(f, c) for c in readmodel.NEED_FACT_COLUMNS)
+        for f in session.scalars(select(NeedFact))
+    }
+    monthly = Counter(
+        {
+            (m.month, m.neighbourhood_id, m.category_id, m.channel_code): m.needs
+            for m in session.scalars(select(NeedMonthly))
+        }
+    )
+    referrals = {
+        (
+            r.referral_id,
+            r.status,
+            r.partner_id,
+            r.neighbourhood_id,
+            r.area_id,
+            r.channel_code,
+            r.sent_month,
+            r.days_to_accept,
+        )
+        for r in session.scalars(select(ReferralFact))
+    }
     return facts, monthly, referrals
 
 
@@ -64,9 +110,13 @@ def setup_world(engine) -> dict:
         if not session.scalar(select(Partner.id)):
             neighbourhoods = taxonomy.seed_demo_neighbourhoods(session)[:3]
             for index, neighbourhood in enumerate(neighbourhoods):
-                records.create_household(session, code=f"T{index}", neighbourhood_id=neighbourhood.id)
+                records.create_household(
+                    session, code=f"T{index}", neighbourhood_id=neighbourhood.id
+                )
             session.add(Partner(uuid="p-1", name="Ente di prova", kind="association"))
-        needs = session.scalars(select(Category.id).where(Category.parent_id.is_not(None)).order_by(Category.id)).all()
+        needs = session.scalars(
+            select(Category.id).where(Category.parent_id.is_not(None)).order_by(Category.id)
+        ).all()
         return {
             "households": session.scalars(select(Household.id)).all(),
             "categories": [needs[0], needs[1], needs[10], needs[20]],
@@ -75,7 +125,13 @@ def setup_world(engine) -> dict:
 
 
 action = st.one_of(
-    st.tuples(st.just("record"), st.integers(0, 2), st.integers(0, 400), st.sampled_from(["telefono", "sportello"]), st.lists(st.integers(0, 3), min_size=1, max_size=3)),
+    st.tuples(
+        st.just("record"),
+        st.integers(0, 2),
+        st.integers(0, 400),
+        st.sampled_from(["telefono", "sportello"]),
+        st.lists(st.integers(0, 3), min_size=1, max_size=3),
+    ),
     st.tuples(st.just("edit_need"), st.integers(0, 50), st.integers(0, 3)),
     st.tuples(st.just("delete"), st.integers(0, 50)),
     st.tuples(st.just("restore"), st.integers(0, 50)),
@@ -99,25 +155,44 @@ def apply(session: Session, world: dict, step: tuple) -> None:
             today=TODAY,
         )
     elif kind == "edit_need" and needs:
-        records.update_need(session, needs[step[1] % len(needs)], category_id=world["categories"][step[2]], severity="high")
+        records.update_need(
+            session,
+            needs[step[1] % len(needs)],
+            category_id=world["categories"][step[2]],
+            severity="high",
+        )
     elif kind in ("delete", "restore") and interviews:
         target = interviews[step[1] % len(interviews)]
-        (records.soft_delete_interview if kind == "delete" else records.restore_interview)(session, target)
+        (records.soft_delete_interview if kind == "delete" else records.restore_interview)(
+            session, target
+        )
     elif kind == "refer" and needs:
         sent = TODAY - dt.timedelta(days=step[2])
-        referral = Referral(need_id=needs[step[1] % len(needs)], partner_id=world["partner"], sent_on=sent, due_on=sent + dt.timedelta(days=14))
+        referral = Referral(
+            need_id=needs[step[1] % len(needs)],
+            partner_id=world["partner"],
+            sent_on=sent,
+            due_on=sent + dt.timedelta(days=14),
+        )
         session.add(referral)
         session.flush()
         readmodel.refresh_referral_facts(session, [referral.id])
     elif kind == "accept":
-        referrals = session.scalars(select(Referral).where(Referral.status == "sent").order_by(Referral.id)).all()
+        referrals = session.scalars(
+            select(Referral).where(Referral.status == "sent").order_by(Referral.id)
+        ).all()
         if referrals:
             referral = referrals[step[1] % len(referrals)]
-            referral.status, referral.accepted_on = "accepted", referral.sent_on + dt.timedelta(days=step[2])
+            referral.status, referral.accepted_on = (
+                "accepted",
+                referral.sent_on + dt.timedelta(days=step[2]),
+            )
             readmodel.refresh_referral_facts(session, [referral.id])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=st.lists(action, min_size=1, max_size=12))
 def test_the_read_model_always_equals_the_base_tables(engine, steps):
     world = setup_world(engine)
@@ -131,7 +206,13 @@ def test_the_read_model_always_equals_the_base_tables(engine, steps):
 def test_rebuild_gives_the_same_read_model_as_the_incremental_writes(engine):
     world = setup_world(engine)
     with session_scope(engine) as session:
-        for step in [("record", 0, 3, "telefono", [0, 1]), ("record", 1, 40, "sportello", [2]), ("refer", 0, 2), ("delete", 1), ("accept", 0, 5)]:
+        for step in [
+            ("record", 0, 3, "telefono", [0, 1]),
+            ("record", 1, 40, "sportello", [2]),
+            ("refer", 0, 2),
+            ("delete", 1),
+            ("accept", 0, 5),
+        ]:
             apply(session, world, step)
     with Session(engine) as session:
         before = actual_read_model(session)
@@ -148,7 +229,14 @@ def test_a_failed_write_leaves_the_read_model_and_the_data_untouched(engine):
     try:
         with session_scope(engine) as session:
             apply(session, world, ("record", 0, 3, "telefono", [0]))
-            records.record_interview(session, household_id=world["households"][0], held_on=TODAY + dt.timedelta(days=1), channel_code="telefono", needs=[records.NeedInput(world["categories"][0])], today=TODAY)
+            records.record_interview(
+                session,
+                household_id=world["households"][0],
+                held_on=TODAY + dt.timedelta(days=1),
+                channel_code="telefono",
+                needs=[records.NeedInput(world["categories"][0])],
+                today=TODAY,
+            )
     except records.ValidationError:
         pass
     with Session(engine) as session:

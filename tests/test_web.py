@@ -29,7 +29,11 @@ def test_a_valid_ticket_sets_an_httponly_strict_session_cookie(engine, client):
 
 
 def test_behind_an_https_proxy_the_cookie_is_secure(engine, client):
-    response = client.get(f"/auth/session?ticket={login_ticket(engine)}", headers={"x-forwarded-proto": "https"}, follow_redirects=False)
+    response = client.get(
+        f"/auth/session?ticket={login_ticket(engine)}",
+        headers={"x-forwarded-proto": "https"},
+        follow_redirects=False,
+    )
     assert "Secure" in response.headers["set-cookie"]
 
 

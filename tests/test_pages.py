@@ -1,0 +1,210 @@
+"""The app as a user drives it, through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from rete import auth, bootstrap, db, demo
+from rete.models import User, UserSession
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 120  # a first run migrates a database
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'demo.db'}"
+    engine = db.get_engine(url)
+    bootstrap.initialise(engine, with_demo=False, admin_password="password-admin-prova")
+    demo.load_demo(engine, households=120, seed=7, replace=True)
+    return url
+
+
+@pytest.fixture
+def app(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("RETE_DATABASE_URL", demo_url)
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+def as_user(app: AppTest, username: str) -> AppTest:
+    """Log in through the seam page tests use (AppTest cannot carry the session cookie)."""
+    engine = db.get_engine(app_url())
+    with Session(engine) as session:
+        user = session.scalar(select(User).where(User.username == username))
+    app.session_state["rete_user"] = auth.CurrentUser(
+        user.id, user.username, user.display_name, user.role
+    )
+    return app.run()
+
+
+def app_url() -> str:
+    return os.environ["RETE_DATABASE_URL"]
+
+
+def texts(app: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "info", "warning", "error", "title", "subheader")
+        for e in getattr(app, kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def login(app: AppTest, username: str, password: str) -> AppTest:
+    app.run()
+    app.text_input[0].input(username)
+    app.text_input[1].input(password)
+    return app.button[0].click().run()
+
+
+def test_the_login_page_says_it_is_a_demo_and_lists_the_accounts(app):
+    app.run()
+    assert not app.exception
+    page = texts(app)
+    assert "Dati dimostrativi" in page
+    assert "`direzione`" in page and "`operatore`" in page and "`admin`" in page
+
+
+def test_a_wrong_password_shows_an_italian_error_and_issues_nothing(app):
+    login(app, "direzione", "sbagliata")
+    assert not app.exception
+    assert [e.value for e in app.error] == [
+        "Nome utente o password non corretti. Controllare e riprovare (attenzione a maiuscole e minuscole nella password)."
+    ]
+    assert app.text_input[0].value == "direzione"
+
+
+def test_a_good_password_issues_a_one_time_ticket_and_redirects(app):
+    login(app, "direzione", "demo")
+    assert not app.exception
+    assert "Accesso in corso" in texts(app)
+    with Session(db.get_engine(app_url())) as session:
+        pending = session.scalars(
+            select(UserSession).where(UserSession.ticket_hash.is_not(None))
+        ).all()
+    assert len(pending) >= 1
+    assert any("/auth/session?ticket=" in h.proto.body for h in app.get("html"))
+
+
+def test_direzione_sees_the_cruscotto_but_not_the_audit_trail(app):
+    as_user(app, "direzione")
+    assert not app.exception
+    assert app.title[0].value == "Cruscotto"
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("pages/registro.py")
+
+
+def test_admin_can_open_the_audit_trail_and_sees_the_logins(app):
+    login(AppTest.from_file(APP, default_timeout=TIMEOUT), "admin", "demo")
+    as_user(app, "admin")
+    app.switch_page("pages/registro.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Registro attività"
+    frame = app.dataframe[0].value
+    assert "accesso" in set(frame["action"])
+
+
+@pytest.mark.parametrize("role_user", ["operatore", "direzione", "admin"])
+def test_every_role_lands_on_the_cruscotto_with_its_charts(app, role_user):
+    as_user(app, role_user)
+    assert not app.exception
+    assert [m.label for m in app.metric] == [
+        "Colloqui",
+        "Nuclei raggiunti",
+        "Bisogni rilevati",
+        "Segnalazioni inviate",
+        "Prese in carico",
+        "Giorni alla presa in carico",
+    ]
+    charts = app.get("plotly_chart")
+    assert len(charts) == 5
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in charts]
+    assert all("ultimi 12 mesi completi" in t for t in titles)
+    assert len(app.get("download_button")) == 5
+
+
+def metric(app: AppTest, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def test_a_filter_change_changes_the_numbers_and_the_url(app):
+    as_user(app, "direzione")
+    all_needs = metric(app, "Bisogni rilevati")
+    app.multiselect(key="f_areas").select(app.multiselect(key="f_areas").options[0]).run()
+    assert not app.exception
+    assert metric(app, "Bisogni rilevati") != all_needs
+    assert "area" in app.query_params
+
+
+def test_the_url_filters_are_applied_and_unknown_values_are_ignored_with_a_notice(app):
+    app.query_params["canale"] = ["telefono", "piccione"]
+    as_user(app, "direzione")
+    assert not app.exception
+    assert app.multiselect(key="f_channels").value == ["telefono"]
+    assert any("Canale «piccione» non riconosciuto" in t.value for t in app.toast)
+
+
+def test_an_empty_result_shows_a_friendly_message_not_an_empty_chart(app):
+    app.query_params["periodo"] = "2001-01"
+    as_user(app, "direzione")
+    assert not app.exception
+    assert app.get("plotly_chart") == []
+    assert sum("Nessun dato per i filtri scelti" in i.value for i in app.info) == 5
+    assert metric(app, "Colloqui") == "0"
+
+
+def test_the_figures_are_in_italian_format(app):
+    as_user(app, "direzione")
+    spec = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["separators"] == ",."
+    share = metric(app, "Prese in carico")
+    assert share.endswith("%") and "." not in share
+
+
+def test_an_empty_real_database_tells_the_admin_to_run_init(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'vuoto.db'}"
+    monkeypatch.setenv("RETE_DATABASE_URL", url)
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not app.exception
+    assert "python -m rete init --no-demo" in texts(app)
+
+
+def test_an_unreachable_database_is_explained_on_the_page(monkeypatch):
+    monkeypatch.setenv("RETE_DATABASE_URL", "postgresql+psycopg://nessuno@127.0.0.1:1/niente")
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not app.exception
+    assert "non è raggiungibile" in app.error[0].value
+
+
+def test_logging_out_forgets_the_user(app):
+    as_user(app, "direzione")
+    app.button(key="logout").click().run()
+    assert "Uscita in corso" in [i.value for i in app.sidebar.info][0]
+    assert "rete_user" not in app.session_state
+
+
+@pytest.mark.parametrize(
+    ("username", "page"), [(None, "registro"), ("direzione", "registro"), (None, "cruscotto")]
+)
+def test_a_page_file_run_on_its_own_refuses_whoever_may_not_see_it(
+    demo_url, monkeypatch, username, page
+):
+    monkeypatch.setenv("RETE_DATABASE_URL", demo_url)
+    direct = AppTest.from_file(
+        str(Path(APP).parent / "pages" / f"{page}.py"), default_timeout=TIMEOUT
+    )
+    if username:
+        as_user(direct, username)
+    else:
+        direct.run()
+    assert [e.value for e in direct.error] == [
+        "Pagina non disponibile: accedere dalla pagina iniziale di Rete."
+    ]
+    assert not direct.dataframe and not direct.metric
