@@ -37,9 +37,10 @@ def main() -> None:
         app_db = ui.app_database()
         user = None if app_db.needs_init else ui.current_user(app_db)
     except ReteError as error:
+        problem = error  # the name `error` is unbound once the except block ends
 
         def unavailable() -> None:
-            ui.show_error(error)
+            ui.show_error(problem)
 
         single_page(unavailable)
         return

@@ -466,7 +466,7 @@ class _Generator:
         ).all()
         self.need_ids = {code: id_ for id_, code, _ in rows}
         self.need_codes = {id_: code for id_, code, _ in rows}
-        self.area_of = {id_: int(parent) for id_, _, parent in rows}  # needs have an area
+        self.area_of = {id_: parent for id_, _, parent in rows if parent is not None}
         self.severities = {
             id_: _Weighted.of(SEVERITY_WEIGHTS_BY_NEED.get(code, SEVERITY_WEIGHTS))
             for id_, code, _ in rows

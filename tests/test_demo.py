@@ -235,7 +235,7 @@ def assert_partners_fit_the_needs_they_receive(session: Session) -> None:
             or area_of[category_id] in areas_taken[partner_id]
         )
         assert {neighbourhood_id, municipality} & places_served[partner_id]
-        assert partner_of_contact[contact_id] == partner_id
+        assert contact_id is not None and partner_of_contact[contact_id] == partner_id
 
 
 def assert_need_status_follows_the_referrals(session: Session) -> None:

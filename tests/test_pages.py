@@ -186,7 +186,7 @@ def test_an_unreachable_database_is_explained_on_the_page(monkeypatch):
 def test_logging_out_forgets_the_user(app):
     as_user(app, "direzione")
     app.button(key="logout").click().run()
-    assert "Uscita in corso" in [i.value for i in app.sidebar.info][0]
+    assert "Uscita in corso" in next(i.value for i in app.sidebar.info)
     assert "rete_user" not in app.session_state
 
 
