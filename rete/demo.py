@@ -182,8 +182,7 @@ def load_demo(
     today: dt.date | None = None,
 ) -> str:
     """Fill the database with demo data in one transaction; returns an Italian summary."""
-    if households < 0 or months < 1:
-        raise ValidationError("Indicare almeno 0 nuclei e almeno 1 mese di dati dimostrativi.")
+    _check_size(households, months)
     with session_scope(engine) as session:
         taxonomy.seed_reference_data(session)
         if replace:
@@ -203,6 +202,13 @@ def load_demo(
         bump_data_version(session)
         audit.record(session, "demo_loaded", summary=summary)
     return summary
+
+
+def _check_size(households: int, months: int) -> None:
+    if households < 0:
+        raise ValidationError("Il numero di nuclei dimostrativi non può essere negativo.")
+    if months < 1:
+        raise ValidationError("Indicare almeno un mese di dati dimostrativi.")
 
 
 def clear_data(engine: Engine) -> None:
@@ -823,6 +829,11 @@ class _Generator:
         return [*steps[:cut], _Step("cancelled", cancelled_on)]
 
     def _write_referral(self, need_id: int, partner: _Partner, steps: list[_Step]) -> None:
+        """The referral as it stands today, and one event per status it went through.
+
+        `accepted_on` is the day it was taken in charge (kept if it was cancelled later);
+        `closed_on` the day it ended: refused, closed or cancelled.
+        """
         referral_id = self.ids.next("referral")
         contact_id, channel = self._pick_contact(partner)
         moments = [_event_time(step, referral_id, position) for position, step in enumerate(steps)]

@@ -25,8 +25,8 @@ Everything runs unchanged on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -34,6 +34,7 @@ from sqlalchemy import BigInteger, Engine, and_, case, cast, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement, FromClause, Select, Subquery
+from sqlalchemy.sql.elements import Label
 
 from rete.filters import Filters, month_label, month_range
 from rete.models import Category, NeedFact, NeedMonthly, Neighbourhood, Partner, ReferralFact
@@ -110,7 +111,7 @@ def _conditions(table: FromClause, filters: Filters) -> list[ColumnElement[bool]
     """The WHERE conditions of the filters on one read-model table (see the module docstring)."""
     columns = table.c
     month = columns["sent_month"] if "sent_month" in columns else columns["month"]
-    conditions = [month.between(filters.start, filters.end)]
+    conditions: list[ColumnElement[bool]] = [month.between(filters.start, filters.end)]
     if filters.neighbourhood_ids:
         conditions.append(columns.neighbourhood_id.in_(filters.neighbourhood_ids))
     elif filters.municipalities:
@@ -133,7 +134,7 @@ def _conditions(table: FromClause, filters: Filters) -> list[ColumnElement[bool]
     return conditions
 
 
-def _need_counts(filters: Filters, *keys: ColumnElement[Any]) -> Subquery:
+def _need_counts(filters: Filters, *keys: Label[Any]) -> Subquery:
     """Needs summed per specific need and the given labelled keys, from `need_monthly`.
 
     The keys are tagged in an inner select and grouped outside it: PostgreSQL refuses a GROUP BY
@@ -144,7 +145,7 @@ def _need_counts(filters: Filters, *keys: ColumnElement[Any]) -> Subquery:
         .where(*_conditions(NEED_MONTHLY, filters))
         .subquery("tagged")
     )
-    key_columns = [tagged.c[key.key] for key in keys]
+    key_columns = [tagged.c[key.name] for key in keys]
     return (
         select(tagged.c.category_id, *key_columns, func.sum(tagged.c.needs).label("needs"))
         .group_by(tagged.c.category_id, *key_columns)
@@ -162,7 +163,7 @@ def _with_area(counts: Subquery, *columns: Any) -> Select[Any]:
     )
 
 
-def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
+def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(row) for row in rows], columns=columns)
 
 
@@ -170,7 +171,7 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _referral_measures(today: dt.date) -> list[ColumnElement[int]]:
+def _referral_measures(today: dt.date) -> list[Label[int]]:
     """Counts of referral_fact rows by what became of them (the same in the KPIs and per partner)."""
     rf = REFERRAL_FACT.c
     return [
@@ -265,7 +266,7 @@ def kpis(engine: Engine, filters: Filters, today: dt.date) -> Kpis:
         needs=int(needs),
         referrals_sent=int(referrals.sent),
         share_accepted=_share(referrals.accepted, referrals.sent, referrals.cancelled),
-        median_days_to_accept=None if median is None else float(Decimal(median)),
+        median_days_to_accept=None if median is None else float(median),
         overdue=int(referrals.overdue),
         referrals_accepted=int(referrals.accepted),
         referrals_cancelled=int(referrals.cancelled),
@@ -370,7 +371,21 @@ def _ranked_places(connection: Connection, filters: Filters, top: int) -> dict[i
     return places
 
 
-def _bucket(places: dict[int | None, _Place]) -> ColumnElement[Any]:
+def _in_place_order(
+    rows: Sequence[Any], places: dict[int | None, _Place], then: Any
+) -> list[tuple[_Place, Any]]:
+    """Rows of bucketed counts with their place, in display order, then by `then(row)`.
+
+    The ranking and the counts are two statements: on PostgreSQL (READ COMMITTED) a write may
+    land between them, so a bucket missing from the ranking is shown as "Altri", not a crash.
+    """
+    others = places.get(None) or _Place(OTHERS_LABEL, "", OTHERS_LABEL, None, 0)
+    rank = {id_: position for position, id_ in enumerate(places)}
+    ordered = sorted(rows, key=lambda row: (rank.get(row[0], len(rank)), then(row)))
+    return [(places.get(row[0], others), row) for row in ordered]
+
+
+def _bucket(places: dict[int | None, _Place]) -> Label[Any]:
     """The neighbourhood itself when among the first ones, NULL (= "Altri") otherwise."""
     shown = [id_ for id_ in places if id_ is not None]
     column = NEED_MONTHLY.c.neighbourhood_id
@@ -410,11 +425,10 @@ def needs_by_neighbourhood_area(
                 counts.c.bucket, _area.id, _area.code, _area.name, _area.colour, _area.sort_order
             )
         ).all()
-    order = {id_: rank for rank, id_ in enumerate(places)}
-    rows = sorted(rows, key=lambda row: (order[row[0]], row[4], row[1]))
     records = []
-    for bucket, code, name, colour, _, needs in rows:
-        place = places[bucket]
+    for place, (_, code, name, colour, _, needs) in _in_place_order(
+        rows, places, lambda row: (row.sort_order, row.code)
+    ):
         records.append(
             (
                 place.neighbourhood,
@@ -439,8 +453,8 @@ def heatmap_neighbourhood_need(
     """Long format, one row per neighbourhood x specific need with needs: [neighbourhood (the
     label, as in `needs_by_neighbourhood_area`), category_code, need, need_order, area_code,
     area, colour, needs]. Rows come neighbourhood by neighbourhood (same order and "Altri" rule
-    as `needs_by_neighbourhood_area`); `need_order` is the specific need's position in the
-    taxonomy (area order, then need order), for the chart's need axis."""
+    as `needs_by_neighbourhood_area`); `need_order` ranks the specific needs of the frame in
+    taxonomy order (area order, then need order), for the chart's need axis."""
     with engine.connect() as connection:
         places = _ranked_places(connection, filters, top)
         if not places:
@@ -463,11 +477,9 @@ def heatmap_neighbourhood_need(
     # Taxonomy order of the specific needs present: area order, then need order within it.
     taxonomy = sorted({(row.area_sort, row.area_code, row.need_sort, row.code) for row in rows})
     need_order = {key[3]: rank for rank, key in enumerate(taxonomy)}
-    order = {id_: rank for rank, id_ in enumerate(places)}
-    rows = sorted(rows, key=lambda row: (order[row[0]], need_order[row[1]]))
     records = [
         (
-            places[bucket].label,
+            place.label,
             code,
             need,
             need_order[code],
@@ -476,7 +488,9 @@ def heatmap_neighbourhood_need(
             colour or FALLBACK_COLOUR,
             int(needs),
         )
-        for bucket, code, need, _, _, area_code, area, colour, needs in rows
+        for place, (_, code, need, _, _, area_code, area, colour, needs) in _in_place_order(
+            rows, places, lambda row: need_order[row.code]
+        )
     ]
     return _frame(records, HEATMAP_COLUMNS)
 
@@ -498,7 +512,7 @@ def referral_outcomes_by_partner(engine: Engine, filters: Filters, today: dt.dat
         .subquery("counts")
     )
     statement = (
-        select(counts.c.partner_id, Partner.name, *(counts.c[m.key] for m in measures))
+        select(counts.c.partner_id, Partner.name, *(counts.c[m.name] for m in measures))
         .select_from(counts)
         .join(Partner, Partner.id == counts.c.partner_id)
         .order_by(counts.c.sent.desc(), Partner.name, Partner.id)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from rete import auth, config, db, demo, readmodel, records, taxonomy
 from rete.db import session_scope
-from rete.errors import NotEmptyError
+from rete.errors import NotEmptyError, ValidationError
 from rete.models import (
     Base,
     Category,
@@ -317,6 +317,12 @@ def test_replace_gives_the_same_data_as_a_fresh_load(engine: Engine, today: dt.d
     load(engine, today, seed=SEED + 1, replace=True)
     load(engine, today, replace=True)
     assert fingerprint(engine) == fresh
+
+
+@pytest.mark.parametrize("size", [{"households": -1}, {"months": 0}])
+def test_it_refuses_a_size_that_makes_no_sense(engine: Engine, today: dt.date, size: Any) -> None:
+    with pytest.raises(ValidationError):
+        load(engine, today, **size)
 
 
 def test_it_works_on_a_database_without_reference_data(tmp_path: Path, today: dt.date) -> None:

@@ -497,18 +497,31 @@ def pd_isna(value: object) -> bool:
 # --- Property: the queries agree with counts made in plain Python from what was inserted
 
 CODES = ["ABI01", "ABI02", "SAN01", "ECO01"]
-AREA_OF = {code: code[:3] for code in CODES}
 CHANNELS = ["ufficio_mobile", "telefono", "sportello"]
-MONTHS = [dt.date(2026, 1, 15), dt.date(2026, 2, 3), dt.date(2026, 3, 28)]
+DAYS = [dt.date(2026, 1, 15), dt.date(2026, 2, 3), dt.date(2026, 3, 28)]
 STATUSES = ["sent", "accepted", "refused", "closed", "cancelled"]
+HOUSEHOLD_PLACES = ["Sangallo", "Sangallo", "Biumo", "Rebbio"]  # Rebbio is in Como
 PROPERTY_TODAY = dt.date(2026, 3, 1)
 
-interviews_strategy = st.lists(
-    st.tuples(
-        st.integers(0, 3),  # household (households 0-1 in Sangallo, 2 in Biumo, 3 in Rebbio)
-        st.sampled_from(MONTHS),
-        st.sampled_from(CHANNELS),
-        st.lists(  # needs, each with an optional referral (status, days to answer)
+
+@dataclass(frozen=True)
+class Visit:
+    """A generated interview: its needs, each with an optional referral (status, days)."""
+
+    household: int
+    held_on: dt.date
+    channel: str
+    needs: list[tuple[str, tuple[str, int] | None]]
+    deleted: bool
+
+
+visits_strategy = st.lists(
+    st.builds(
+        Visit,
+        household=st.integers(0, len(HOUSEHOLD_PLACES) - 1),
+        held_on=st.sampled_from(DAYS),
+        channel=st.sampled_from(CHANNELS),
+        needs=st.lists(
             st.tuples(
                 st.sampled_from(CODES),
                 st.none() | st.tuples(st.sampled_from(STATUSES), st.integers(0, 20)),
@@ -516,21 +529,26 @@ interviews_strategy = st.lists(
             min_size=1,
             max_size=3,
         ),
+        deleted=st.booleans(),
     ),
     max_size=8,
 )
-filters_strategy = st.tuples(
-    st.integers(0, 2),  # first month of the period (January to March 2026)
-    st.integers(0, 2),  # how many more months
-    st.lists(st.sampled_from(CHANNELS), max_size=2, unique=True).map(tuple),
-    st.lists(st.sampled_from(["ABI", "SAN", "ECO"]), max_size=2, unique=True).map(tuple),
-    st.booleans(),  # Varese only
+filters_strategy = st.fixed_dictionaries(
+    {
+        "first": st.integers(0, 2),  # January to March 2026
+        "length": st.integers(0, 2),
+        "channels": st.lists(st.sampled_from(CHANNELS), max_size=2, unique=True).map(tuple),
+        "areas": st.lists(st.sampled_from(["ABI", "SAN", "ECO"]), max_size=2, unique=True).map(
+            tuple
+        ),
+        "varese_only": st.booleans(),
+    }
 )
 
 
-def fresh_sqlite_engine(directory: Path) -> Engine:
+def fresh_sqlite_engine(url: str) -> Engine:
     """A new migrated database: hypothesis examples do not get fresh pytest fixtures."""
-    engine = db.get_engine(f"sqlite:///{directory / 'property.db'}")
+    engine = db.get_engine(url)
     db.upgrade(engine)
     with session_scope(engine) as session:
         taxonomy.seed_reference_data(session)
@@ -538,24 +556,50 @@ def fresh_sqlite_engine(directory: Path) -> Engine:
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(interviews=interviews_strategy, choice=filters_strategy)
-def test_queries_agree_with_plain_python_counts(
-    interviews: list[tuple[int, dt.date, str, list[tuple[str, tuple[str, int] | None]]]],
-    choice: tuple[int, int, tuple[str, ...], tuple[str, ...], bool],
-) -> None:
-    first, length, channels, areas, varese_only = choice
+@given(visits=visits_strategy, choice=filters_strategy)
+def test_queries_agree_with_plain_python_counts(visits: list[Visit], choice: dict) -> None:  # type: ignore[type-arg]
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite:///{Path(directory) / 'property.db'}"
-        engine = fresh_sqlite_engine(Path(directory))
         try:
-            check_agreement(engine, interviews, first, length, channels, areas, varese_only)
+            check_agreement(fresh_sqlite_engine(url), visits, **choice)
         finally:
             db.dispose_engine(url)
 
 
+def insert_visits(engine: Engine, visits: list[Visit]) -> None:
+    with session_scope(engine) as session:
+        places = {n.name: n.id for n in taxonomy.seed_demo_neighbourhoods(session)}
+        households = [
+            records.create_household(session, code=f"P{k}", neighbourhood_id=places[name]).id
+            for k, name in enumerate(HOUSEHOLD_PLACES)
+        ]
+        partner = add_partner(session, "Ente")
+        for visit in visits:
+            codes = [code for code, _ in visit.needs]
+            need_ids = add_interview(
+                session, households[visit.household], visit.held_on, visit.channel, codes
+            )
+            for need_id, (_, referral) in zip(need_ids, visit.needs, strict=True):
+                if referral is None:
+                    continue
+                status, days = referral
+                add_referral(
+                    session,
+                    need_id,
+                    partner,
+                    visit.held_on,
+                    status,
+                    accepted_after=days if status in ("accepted", "closed") else None,
+                    outcome="positive" if status == "closed" else None,
+                )
+            if visit.deleted:
+                interview_id = session.get(Need, need_ids[0]).interview_id  # type: ignore[union-attr]
+                records.soft_delete_interview(session, interview_id)
+
+
 def check_agreement(
     engine: Engine,
-    interviews: list[tuple[int, dt.date, str, list[tuple[str, tuple[str, int] | None]]]],
+    visits: list[Visit],
     first: int,
     length: int,
     channels: tuple[str, ...],
@@ -571,69 +615,48 @@ def check_agreement(
         area_ids=tuple(ids[area] for area in areas),
         channel_codes=channels,
     )
-    household_place = ["Sangallo", "Sangallo", "Biumo", "Rebbio"]
-    kept_needs: list[tuple[int, int, str, int]] = []  # interview, household, code, month
-    kept_referrals: list[tuple[str, int, dt.date]] = []  # status, days, sent on
-    with session_scope(engine) as session:
-        places = {n.name: n for n in taxonomy.seed_demo_neighbourhoods(session)}
-        households = [
-            records.create_household(session, code=f"P{k}", neighbourhood_id=places[name].id).id
-            for k, name in enumerate(household_place)
-        ]
-        partner = add_partner(session, "Ente")
-        for number, (household, held_on, channel, needs) in enumerate(interviews):
-            need_ids = add_interview(
-                session, households[household], held_on, channel, [code for code, _ in needs]
-            )
-            selected = (
-                filters.includes_month(month_of(held_on))
-                and (not channels or channel in channels)
-                and (not varese_only or places[household_place[household]].municipality == "Varese")
-            )
-            for code, referral in needs:
-                if not (selected and (not areas or AREA_OF[code] in areas)):
-                    continue
-                kept_needs.append((number, household, code, month_of(held_on)))
-                if referral is not None:
-                    kept_referrals.append((*referral, held_on))
-            for need_id, (_, referral) in zip(need_ids, needs, strict=True):
-                if referral is not None:
-                    status, days = referral
-                    accepted = days if status in ("accepted", "closed") else None
-                    outcome = "positive" if status == "closed" else None
-                    add_referral(
-                        session,
-                        need_id,
-                        partner,
-                        held_on,
-                        status,
-                        accepted_after=accepted,
-                        outcome=outcome,
-                    )
+    insert_visits(engine, visits)
+
+    needs = []  # (visit number, household, month) of every need the filters keep
+    referrals = []  # (status, days, sent on) of every referral of those needs
+    for number, visit in enumerate(visits):
+        if (
+            visit.deleted
+            or not filters.includes_month(month_of(visit.held_on))
+            or (channels and visit.channel not in channels)
+            or (varese_only and HOUSEHOLD_PLACES[visit.household] == "Rebbio")
+        ):
+            continue
+        for code, referral in visit.needs:
+            if areas and code[:3] not in areas:
+                continue
+            needs.append((number, visit.household, month_of(visit.held_on)))
+            if referral is not None:
+                referrals.append((*referral, visit.held_on))
+    accepted_days = [days for status, days, _ in referrals if status in ("accepted", "closed")]
+    overdue = [
+        sent_on
+        for status, _, sent_on in referrals
+        if status == "sent" and sent_on + dt.timedelta(days=14) < PROPERTY_TODAY
+    ]
+
     figures = queries.kpis(engine, filters, PROPERTY_TODAY)
-    assert figures.interviews == len({need[0] for need in kept_needs})
-    assert figures.households == len({need[1] for need in kept_needs})
-    assert figures.needs == len(kept_needs)
-    assert figures.referrals_sent == len(kept_referrals)
-    accepted_days = [days for status, days, _ in kept_referrals if status in ("accepted", "closed")]
-    late = [sent_on for status, _, sent_on in kept_referrals if status == "sent"]
-    assert figures.overdue == sum(
-        1 for sent_on in late if sent_on + dt.timedelta(14) < PROPERTY_TODAY
-    )
+    assert figures.interviews == len({number for number, _, _ in needs})
+    assert figures.households == len({household for _, household, _ in needs})
+    assert figures.needs == len(needs)
+    assert figures.referrals_sent == len(referrals)
     assert figures.referrals_accepted == len(accepted_days)
+    assert figures.overdue == len(overdue)
     assert figures.median_days_to_accept == (
         statistics.median(accepted_days) if accepted_days else None
     )
-    assert queries.needs_by_area(engine, filters)["needs"].sum() == len(kept_needs)
-    assert queries.needs_by_neighbourhood_area(engine, filters, top=2)["needs"].sum() == len(
-        kept_needs
-    )
-    assert queries.heatmap_neighbourhood_need(engine, filters, top=1)["needs"].sum() == len(
-        kept_needs
-    )
+    assert queries.needs_by_area(engine, filters)["needs"].sum() == len(needs)
+    by_place = queries.needs_by_neighbourhood_area(engine, filters, top=1)
+    assert by_place["needs"].sum() == len(needs)
+    assert queries.heatmap_neighbourhood_need(engine, filters, top=1)["needs"].sum() == len(needs)
     trend = queries.monthly_trend(engine, filters)
     for month in month_range(filters.start, filters.end):
-        expected = sum(1 for need in kept_needs if need[3] == month)
+        expected = sum(1 for _, _, need_month in needs if need_month == month)
         assert trend[trend["month"] == month]["needs"].sum() == expected
     partners = queries.referral_outcomes_by_partner(engine, filters, PROPERTY_TODAY)
-    assert partners["sent"].sum() == len(kept_referrals)
+    assert partners["sent"].sum() == len(referrals)
