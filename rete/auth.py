@@ -8,6 +8,7 @@ Only SHA-256 hashes of tickets and tokens are stored.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import re
@@ -43,8 +44,12 @@ PAGES_BY_ROLE = {
 }
 
 _hasher = PasswordHasher()
-# Verified when the username is unknown, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("rete-dummy-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the username is unknown, so a wrong name takes as long as a wrong password."""
+    return _hasher.hash("rete-dummy-password")
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,7 @@ def authenticate(engine: Engine, username: str, password: str) -> CurrentUser:
     with session_scope(engine) as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
-            _password_matches(_DUMMY_HASH, password)
+            _password_matches(_dummy_hash(), password)
         elif user.active and _password_matches(user.password_hash, password):
             user.failed_logins = 0
             audit.record(session, "login", user_id=user.id, entity="user", entity_id=user.id)

@@ -12,7 +12,7 @@ from rete import audit, auth, config, demo, taxonomy
 from rete.config import Settings
 from rete.db import bump_data_version, check_schema, get_engine, session_scope, upgrade
 from rete.errors import NotEmptyError
-from rete.models import Interview, Setting, User
+from rete.models import Setting, User
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +20,6 @@ log = logging.getLogger(__name__)
 def has_users(engine: Engine) -> bool:
     with Session(engine) as session:
         return bool(session.scalar(select(func.count()).select_from(User)))
-
-
-def has_data(engine: Engine) -> bool:
-    with Session(engine) as session:
-        interviews = session.scalar(select(func.count()).select_from(Interview))
-    return bool(interviews) or has_users(engine)
 
 
 def read_setting(engine: Engine, key: str) -> str:
@@ -56,7 +50,7 @@ def initialise(
     upgrade(engine)
     seed_reference_data(engine)
     if with_demo:
-        if has_data(engine):
+        if demo.holds_data(engine):
             return "Database aggiornato; contiene già dati, nessun dato dimostrativo aggiunto."
         summary = demo.load_demo(engine, households=households, seed=seed)
         return f"Database pronto con dati dimostrativi: {summary}."

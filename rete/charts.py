@@ -4,7 +4,7 @@ Every figure reads the same on a laptop and on a projector: Italian labels and n
 (`separators=",."` with explicit `hovertemplate`/`texttemplate` formats, so 1234 shows as 1.234),
 month names from our own labels on a category axis (not plotly's English dates), one colour per
 area everywhere (a specific need is drawn in its area's colour), a sober white template, a large
-font and the legend under the chart. Streamlit should draw them with `theme=None`, otherwise its
+font and the legend above the plot. Streamlit should draw them with `theme=None`, otherwise its
 own theme replaces this template.
 """
 
@@ -66,13 +66,15 @@ def _italian_layout(fig: go.Figure, title: str) -> go.Figure:
             "orientation": "h",
             "x": 0,
             "xanchor": "left",
-            "y": -0.2,
-            "yanchor": "top",
+            # Above the plot, under the title: a tall chart would push a bottom legend off
+            # the figure.
+            "y": 1.0,
+            "yanchor": "bottom",
             "title": {"text": ""},
             "traceorder": "normal",  # stacked bars would otherwise list their areas backwards
         },
         hoverlabel={"font": {"size": FONT_SIZE, "family": FONT_FAMILY}},
-        margin={"l": 10, "r": 30, "t": 70, "b": 10},
+        margin={"l": 10, "r": 30, "t": 110, "b": 10},
     )
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)

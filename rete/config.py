@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
@@ -56,3 +58,8 @@ def load_settings() -> Settings:
         database_url=url or DEFAULT_DATABASE_URL,
         demo_requested=os.environ.get("RETE_DEMO", "") == "1",
     )
+
+
+def today() -> dt.date:
+    """Today in Rome: "in ritardo", the default period and "not in the future" follow it."""
+    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()

@@ -147,7 +147,11 @@ MAX_JOINED_BEFORE_WINDOW_DAYS = 400
 
 # Every table except the reference data (category, channel) and the data version, which only
 # ever grows: resetting it could let a cache serve results of the data we are deleting.
-KEPT_TABLES = frozenset({"category", "channel", "data_version"})
+# Kept by `--replace`: reference data, and the people and their audit trail (DESIGN: no code
+# path deletes the audit trail, and it points to the users).
+KEPT_TABLES = frozenset(
+    {"category", "channel", "data_version", "user", "user_session", "audit_entry", "setting"}
+)
 LOADED_TABLES = (
     "partner",
     "partner_category",
@@ -193,7 +197,7 @@ def load_demo(
                 "Per sostituire tutto con i dati dimostrativi usare `python -m rete demo --replace` "
                 "(cancella i dati presenti)."
             )
-        generator = _Generator(session, random.Random(seed), today or dt.date.today(), months)
+        generator = _Generator(session, random.Random(seed), today or config.today(), months)
         generator.create_cast()
         generator.create_households(households)
         _sync_sequences(session, LOADED_TABLES)
@@ -212,7 +216,7 @@ def _check_size(households: int, months: int) -> None:
 
 
 def clear_data(engine: Engine) -> None:
-    """Delete every row except the reference data (categories, channels), in one transaction."""
+    """Delete every record except the reference data, the users and the audit trail."""
     with session_scope(engine) as session:
         _clear(session)
         bump_data_version(session)
@@ -236,6 +240,12 @@ def need_status(referrals: Iterable[tuple[str, str | None]]) -> str:
 
 
 # --- Emptying the database
+
+
+def holds_data(engine: Engine) -> bool:
+    """True once anything but reference data is in the database (a user counts)."""
+    with Session(engine) as session:
+        return _holds_data(session)
 
 
 def _holds_data(session: Session) -> bool:
@@ -490,17 +500,23 @@ class _Generator:
         self.batch.write(self.session)
 
     def _create_accounts(self) -> int:
-        users = {
-            username: auth.create_user(
+        """The demo accounts, created where missing (a `--replace` keeps the users)."""
+        users = {}
+        for username, name, role in DEMO_ACCOUNTS:
+            existing = self.session.scalar(select(User).where(User.username == username))
+            users[username] = existing or auth.create_user(
                 self.session, username, name, role, DEMO_PASSWORD, allow_short_password=True
             )
-            for username, name, role in DEMO_ACCOUNTS
-        }
         return users[OPERATOR_USERNAME].id
 
     def _write_settings(self) -> None:
         values = config.SETTING_DEFAULTS | {config.SETTING_DEMO_DATA: "1"}
-        self.session.add_all(Setting(key=key, value=value) for key, value in values.items())
+        for key, value in values.items():
+            setting = self.session.get(Setting, key)
+            if setting is None:
+                self.session.add(Setting(key=key, value=value))
+            elif key == config.SETTING_DEMO_DATA:
+                setting.value = value
 
     def _create_places(self) -> list[_Place]:
         return [

@@ -295,9 +295,28 @@ class NeedFact(Base):
 
     __tablename__ = "need_fact"
     __table_args__ = (
-        Index("ix_need_fact_month_household", "month", "household_id"),
-        Index("ix_need_fact_month_interview", "month", "interview_id"),
+        # Covering indexes: the distinct counts of the Cruscotto read them and never the table.
+        Index(
+            "ix_need_fact_month_interview",
+            "month",
+            "interview_id",
+            "household_id",
+            "neighbourhood_id",
+            "area_id",
+            "category_id",
+            "channel_code",
+        ),
+        Index(
+            "ix_need_fact_month_household",
+            "month",
+            "household_id",
+            "neighbourhood_id",
+            "area_id",
+            "category_id",
+            "channel_code",
+        ),
         Index("ix_need_fact_area_month", "area_id", "month", "household_id", "interview_id"),
+        Index("ix_need_fact_interview", "interview_id"),
     )
 
     need_id: Mapped[int] = mapped_column(ForeignKey("need.id"), primary_key=True)
@@ -330,7 +349,24 @@ class ReferralFact(Base):
     """One row per referral of a live interview, with the filters' columns beside it."""
 
     __tablename__ = "referral_fact"
-    __table_args__ = (Index("ix_referral_fact_month_partner", "sent_month", "partner_id"),)
+    __table_args__ = (
+        # Covering: the referral KPIs and the outcomes by partner read only this index.
+        Index(
+            "ix_referral_fact_month_partner",
+            "sent_month",
+            "partner_id",
+            "status",
+            "outcome",
+            "due_on",
+            "days_to_accept",
+            "accepted_on",
+            "neighbourhood_id",
+            "area_id",
+            "category_id",
+            "channel_code",
+        ),
+        Index("ix_referral_fact_need", "need_id"),
+    )
 
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), primary_key=True)
     need_id: Mapped[int] = mapped_column(Integer)

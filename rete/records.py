@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rete import audit, readmodel
+from rete import audit, config, readmodel
 from rete.db import bump_data_version
 from rete.errors import ValidationError
 from rete.models import Category, Channel, Household, Interview, Need, Neighbourhood, utcnow
@@ -53,7 +53,7 @@ def record_interview(
     """Save an interview with its needs (at least one)."""
     if session.get(Household, household_id) is None:
         raise ValidationError("Nucleo non trovato: cercarlo di nuovo per codice o crearlo.")
-    if held_on > (today or dt.date.today()):
+    if held_on > (today or config.today()):
         raise ValidationError("La data del colloquio non può essere nel futuro.")
     channel = session.get(Channel, channel_code)
     if channel is None or not channel.active:

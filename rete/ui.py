@@ -11,15 +11,14 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from rete import auth, formats, queries
+from rete import auth, config, formats, queries
 from rete.bootstrap import AppDatabase, prepare_for_app
-from rete.config import TIMEZONE, load_settings
+from rete.config import load_settings
 from rete.db import data_version, get_engine
 from rete.errors import InvalidCredentials, ReteError
 from rete.filters import (
@@ -47,7 +46,7 @@ PLOTLY_CONFIG = {"displaylogo": False, "locale": "it"}
 
 
 def today() -> dt.date:
-    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+    return config.today()
 
 
 def show_error(error: ReteError) -> None:
@@ -482,7 +481,7 @@ def chart_block(
     if frame.empty or figure is None:
         st.info(empty_message, icon=":material/filter_alt_off:")
         return
-    st.plotly_chart(figure, config=PLOTLY_CONFIG, key=f"chart_{key}")
+    st.plotly_chart(figure, config=PLOTLY_CONFIG, theme=None, key=f"chart_{key}")
     st.download_button(
         "Scarica i dati (CSV)",
         data=to_csv(frame, columns),

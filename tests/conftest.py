@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,19 @@ def _isolated_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     """No test ever touches data/rete.db: each one points Rete at its own file."""
     monkeypatch.setenv("RETE_DATABASE_URL", f"sqlite:///{tmp_path / 'isolated.db'}")
     monkeypatch.delenv("RETE_DEMO", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its real cost is most of a small test's time; verification reads the cost
+    from the hash itself, so logging in works the same."""
+    from argon2 import PasswordHasher
+
+    from rete import auth
+
+    monkeypatch.setattr(
+        auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -55,11 +69,40 @@ def postgres_server() -> Iterator[Engine]:
     server.dispose()
 
 
-def _fresh_postgres_url(server: Engine) -> str:
+def _postgres_url(name: str) -> str:
+    return make_url(POSTGRES_URL or "").set(database=name).render_as_string(hide_password=False)
+
+
+def _fresh_postgres_url(server: Engine, template: str | None = None) -> str:
     name = f"rete_test_{uuid.uuid4().hex[:12]}"
     with server.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    return make_url(POSTGRES_URL or "").set(database=name).render_as_string(hide_password=False)
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        connection.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
+    return _postgres_url(name)
+
+
+def _migrate_and_seed(url: str) -> None:
+    engine = db.get_engine(url)
+    db.upgrade(engine)
+    with session_scope(engine) as session:
+        taxonomy.seed_reference_data(session)
+    db.dispose_engine(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, seeded SQLite file, copied for each test: migrating every time is slow."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate_and_seed(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: Engine) -> Iterator[str]:
+    url = _fresh_postgres_url(postgres_server)
+    _migrate_and_seed(url)
+    yield url
+    _drop_postgres(postgres_server, url)
 
 
 def _drop_postgres(server: Engine, url: str) -> None:
@@ -83,15 +126,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     _drop_postgres(server, url)
 
 
-@pytest.fixture
-def engine(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
     """A migrated database with the reference data (categories, channels), and nothing else."""
-    monkeypatch.setenv("RETE_DATABASE_URL", database_url)
-    engine = db.get_engine(database_url)
-    db.upgrade(engine)
-    with session_scope(engine) as session:
-        taxonomy.seed_reference_data(session)
-    return engine
+    if request.param == "sqlite":
+        path = tmp_path / "rete.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        template = make_url(request.getfixturevalue("postgres_template")).database
+        url = _fresh_postgres_url(server, template)
+    monkeypatch.setenv("RETE_DATABASE_URL", url)
+    yield db.get_engine(url)
+    db.dispose_engine(url)
+    if request.param == "postgresql":
+        _drop_postgres(request.getfixturevalue("postgres_server"), url)
 
 
 @pytest.fixture

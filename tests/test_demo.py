@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
@@ -21,6 +20,7 @@ from rete import auth, config, db, demo, readmodel, records, taxonomy
 from rete.db import session_scope
 from rete.errors import NotEmptyError, ValidationError
 from rete.models import (
+    AuditEntry,
     Base,
     Category,
     Channel,
@@ -35,6 +35,7 @@ from rete.models import (
     Referral,
     ReferralEvent,
     Setting,
+    User,
 )
 
 SMALL = 60
@@ -86,16 +87,6 @@ def read_model(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 def count(engine: Engine, model: Any) -> int:
     with Session(engine) as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each load hashes three passwords: at argon2's real cost that is most of a small load.
-
-    Verification reads the cost from the hash itself, so logging in still works.
-    """
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(auth, "_hasher", cheap)
 
 
 @pytest.fixture
@@ -335,14 +326,18 @@ def test_it_works_on_a_database_without_reference_data(tmp_path: Path, today: dt
     db.dispose_engine(url)
 
 
-def test_clear_data_leaves_only_categories_and_channels(engine: Engine, today: dt.date) -> None:
+def test_clear_data_keeps_reference_data_users_and_the_audit_trail(
+    engine: Engine, today: dt.date
+) -> None:
     categories, channels = count(engine, Category), count(engine, Channel)
     load(engine, today)
+    users, audit_entries = count(engine, User), count(engine, AuditEntry)
     demo.clear_data(engine)
     assert (count(engine, Category), count(engine, Channel)) == (categories, channels)
+    assert (count(engine, User), count(engine, AuditEntry)) == (users, audit_entries)
     with engine.connect() as connection:
         for table in Base.metadata.sorted_tables:
-            if table.name not in ("category", "channel", "data_version"):
+            if table.name not in demo.KEPT_TABLES:
                 rows = connection.execute(select(func.count()).select_from(table)).scalar()
                 assert rows == 0, table.name
 
