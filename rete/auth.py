@@ -204,11 +204,8 @@ def user_for_token(engine: Engine, token: str) -> CurrentUser | None:
             return None
         user_session, user = row
         last_seen = _aware(user_session.last_seen_at) or now
-        if (
-            not user.active
-            or _aware(user_session.expires_at) < now
-            or last_seen + SESSION_IDLE < now
-        ):  # type: ignore[operator]
+        expires = _aware(user_session.expires_at) or now
+        if not user.active or expires <= now or last_seen + SESSION_IDLE < now:
             user_session.ended_at = now
             return None
         if now - last_seen > LAST_SEEN_RESOLUTION:

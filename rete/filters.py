@@ -108,10 +108,10 @@ def period_bounds(spec: str, today: dt.date) -> tuple[int, int] | None:
     if (month := parse_month_code(spec)) is not None:
         return month, month
     if match := _RANGE.match(spec):
-        first, last = parse_month_code(match[1]), parse_month_code(match[2])
-        if first is None or last is None or last < first or months_in(first, last) > MAX_MONTHS:
+        start, end = parse_month_code(match[1]), parse_month_code(match[2])
+        if start is None or end is None or end < start or months_in(start, end) > MAX_MONTHS:
             return None
-        return first, last
+        return start, end
     return None
 
 

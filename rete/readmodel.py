@@ -55,7 +55,7 @@ def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str
     )
 
 
-def month_number(date_column: ColumnElement[Any]) -> ColumnElement[int]:
+def month_number(date_column: Any) -> ColumnElement[int]:
     """yyyymm of a date column, e.g. 202602 for 25/02/2026."""
     return cast(extract("year", date_column) * 100 + extract("month", date_column), Integer)
 
@@ -157,19 +157,24 @@ def _selected_facts(interview_ids: Collection[int] | None, need_ids: Collection[
 
 
 def _monthly_deltas(session: Session, condition: list[Any]) -> list[Any]:
-    return session.execute(
-        select(
-            NeedFact.month,
-            NeedFact.neighbourhood_id,
-            NeedFact.category_id,
-            NeedFact.channel_code,
-            func.count(),
-        )
-        .where(*condition)
-        .group_by(
-            NeedFact.month, NeedFact.neighbourhood_id, NeedFact.category_id, NeedFact.channel_code
-        )
-    ).all()
+    return list(
+        session.execute(
+            select(
+                NeedFact.month,
+                NeedFact.neighbourhood_id,
+                NeedFact.category_id,
+                NeedFact.channel_code,
+                func.count(),
+            )
+            .where(*condition)
+            .group_by(
+                NeedFact.month,
+                NeedFact.neighbourhood_id,
+                NeedFact.category_id,
+                NeedFact.channel_code,
+            )
+        ).all()
+    )
 
 
 def _move_monthly(session: Session, deltas: list[Any], sign: int) -> None:

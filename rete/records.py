@@ -7,6 +7,7 @@ so a failure anywhere leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -17,6 +18,9 @@ from rete.db import bump_data_version
 from rete.errors import ValidationError
 from rete.models import Category, Channel, Household, Interview, Need, Neighbourhood, utcnow
 from rete.taxonomy import SEVERITY_LABELS
+
+# A pseudonymous tenancy code such as VA-000123: plain ASCII, so it prints and sorts everywhere.
+HOUSEHOLD_CODE = re.compile(r"^[A-Z0-9][A-Z0-9./_-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,11 @@ def create_household(
     code = code.strip().upper()
     if not code:
         raise ValidationError("Indicare il codice del nucleo (ad esempio il codice contratto).")
+    if not HOUSEHOLD_CODE.match(code):
+        raise ValidationError(
+            "Codice del nucleo non valido: usare fino a 40 caratteri tra lettere, cifre "
+            "e i segni - / . _ (ad esempio VA-000123)."
+        )
     if session.scalar(select(Household.id).where(Household.code == code)) is not None:
         raise ValidationError(f"Esiste già un nucleo con codice «{code}»: cercarlo per codice.")
     if not 1 <= members <= 30:
