@@ -10,10 +10,16 @@ import logging
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from rete.web import ROUTES
 
 app = st.App(__file__, routes=ROUTES)
+
+# Until the first st.navigation call in a process, Streamlit would serve each file of pages/
+# on its own (its older multipage mode), login or not. The server imports this module once at
+# start, so switching that mode off here closes the gap before any browser connects.
+PagesManager.uses_pages_directory = False
 
 PAGES = {
     "cruscotto": ("pages/cruscotto.py", "Cruscotto", ":material/monitoring:"),
@@ -21,11 +27,17 @@ PAGES = {
 }
 
 
-def single_page(draw: Callable[[], None]) -> None:
-    """Before login (or when the database is not ready) there is one page and no menu."""
-    st.navigation(
-        [st.Page(draw, title="Rete", url_path="accesso", default=True)], position="hidden"
-    ).run()
+def _nothing() -> None:
+    """Placeholder body: before login the entry script draws the page itself."""
+
+
+def single_page(draw: Callable[[str], None]) -> None:
+    """Before login (or when the database is not ready): no menu, and every page's address
+    leads here, so a link to a view survives the login (`draw` gets the page asked for)."""
+    pages = [st.Page(_nothing, title="Rete", url_path="accesso", default=True)]
+    pages += [st.Page(_nothing, title="Rete", url_path=key) for key in PAGES]
+    asked = st.navigation(pages, position="hidden")
+    draw("" if asked.url_path == "accesso" else asked.url_path)
 
 
 def main() -> None:
@@ -39,22 +51,18 @@ def main() -> None:
     except ReteError as error:
         problem = error  # the name `error` is unbound once the except block ends
 
-        def unavailable() -> None:
+        def unavailable(_page: str) -> None:
             ui.show_error(problem)
 
         single_page(unavailable)
         return
     if app_db.needs_init:
-        single_page(ui.needs_init_page)
+        single_page(lambda _page: ui.needs_init_page())
         return
     if app_db.demo:
         ui.demo_banner()
     if user is None:
-
-        def login() -> None:
-            ui.login_page(app_db)
-
-        single_page(login)
+        single_page(lambda page: ui.login_page(app_db, page))
         return
     st.session_state[ui.USER_KEY] = user
     ui.user_box(app_db, user)

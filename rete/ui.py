@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -118,7 +119,20 @@ def _redirect(path: str, message: str) -> None:
     st.markdown(f"Se la pagina non cambia entro pochi secondi, [proseguire da qui]({path}).")
 
 
-def login_page(app_db: AppDatabase) -> None:
+def _address_after_login(page: str, user: auth.CurrentUser) -> str:
+    """Where the browser goes once logged in: the page and filters it was asked for.
+
+    A role's first page is its home, served at '/' (Streamlit answers its own name with
+    "page not found"); a page the role may not see also leads home.
+    """
+    path = page if page in auth.PAGES_BY_ROLE[user.role][1:] else ""
+    query = urlencode(
+        [(key, value) for key in st.query_params for value in st.query_params.get_all(key)]
+    )
+    return f"/{path}" + (f"?{query}" if query else "")
+
+
+def login_page(app_db: AppDatabase, page: str = "") -> None:
     st.title("Rete · accesso")
     st.caption("La rete territoriale di ALER per gli inquilini degli alloggi pubblici.")
     if st.query_params.get("accesso") == "scaduto":
@@ -144,7 +158,8 @@ def login_page(app_db: AppDatabase) -> None:
         st.error(str(error))
         return
     ticket = auth.issue_ticket(app_db.engine, user)
-    _redirect(f"{SESSION_PATH}?ticket={ticket}", "Accesso in corso…")
+    target = urlencode({"ticket": ticket, "next": _address_after_login(page, user)})
+    _redirect(f"{SESSION_PATH}?{target}", "Accesso in corso…")
     st.session_state[USER_KEY] = None  # the cookie, set by the route, is the only way in
     st.stop()
 

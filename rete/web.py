@@ -33,6 +33,18 @@ def _is_https(request: Request) -> bool:
     return request.url.scheme == "https" or forwarded.split(",")[0].strip() == "https"
 
 
+def safe_next(address: str) -> str:
+    """A path on this site to land on after login; anything else (another site) becomes '/'."""
+    if (
+        len(address) > 2000
+        or not address.startswith("/")
+        or address.startswith("//")
+        or "\\" in address
+    ):
+        return "/"
+    return address
+
+
 def start_session(request: Request) -> RedirectResponse:
     ticket = request.query_params.get("ticket", "")
     try:
@@ -42,7 +54,7 @@ def start_session(request: Request) -> RedirectResponse:
         token = None
     if token is None:
         return RedirectResponse("/?accesso=scaduto", status_code=303)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(safe_next(request.query_params.get("next", "/")), status_code=303)
     response.set_cookie(
         auth.SESSION_COOKIE,
         token,

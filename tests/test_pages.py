@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from rete import auth, bootstrap, db, demo
+from rete import auth, bootstrap, db
 from rete.models import User, UserSession
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -22,8 +22,7 @@ TIMEOUT = 120  # a first run migrates a database
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'demo.db'}"
     engine = db.get_engine(url)
-    bootstrap.initialise(engine, with_demo=False, admin_password="password-admin-prova")
-    demo.load_demo(engine, households=120, seed=7, replace=True)
+    bootstrap.initialise(engine, with_demo=True, households=120, seed=7)
     return url
 
 
@@ -91,6 +90,14 @@ def test_a_good_password_issues_a_one_time_ticket_and_redirects(app):
         ).all()
     assert len(pending) >= 1
     assert any("/auth/session?ticket=" in h.proto.body for h in app.get("html"))
+
+
+def test_a_link_to_a_view_survives_the_login(app):
+    app.query_params["area"] = "ECO"
+    app.query_params["periodo"] = "anno"
+    login(app, "admin", "demo")
+    redirect = next(h.proto.body for h in app.get("html") if "/auth/session" in h.proto.body)
+    assert "next=%2F%3Farea%3DECO%26periodo%3Danno" in redirect
 
 
 def test_direzione_sees_the_cruscotto_but_not_the_audit_trail(app):

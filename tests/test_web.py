@@ -54,3 +54,25 @@ def test_logout_ends_the_session_and_clears_the_cookie(engine, client):
     assert response.status_code == 303
     assert f'{auth.SESSION_COOKIE}=""' in response.headers["set-cookie"]
     assert auth.user_for_token(engine, token) is None
+
+
+@pytest.mark.parametrize(
+    ("asked", "landing"),
+    [
+        ("/registro", "/registro"),
+        ("/?area=ECO&periodo=anno", "/?area=ECO&periodo=anno"),
+        ("https://altro.example.org/", "/"),
+        ("//altro.example.org/", "/"),
+        ("/\\altro.example.org", "/"),
+        ("", "/"),
+    ],
+)
+def test_after_login_the_browser_lands_on_the_page_it_asked_for_never_elsewhere(
+    engine, client, asked, landing
+):
+    response = client.get(
+        "/auth/session",
+        params={"ticket": login_ticket(engine), "next": asked},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == landing
