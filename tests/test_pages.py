@@ -215,3 +215,16 @@ def test_a_page_file_run_on_its_own_refuses_whoever_may_not_see_it(
         "Pagina non disponibile: accedere dalla pagina iniziale di Rete."
     ]
     assert not direct.dataframe and not direct.metric
+
+
+def test_a_database_newer_than_the_code_is_explained_on_the_page(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'nuovo.db'}"
+    engine = db.get_engine(url)
+    db.upgrade(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = 'f00d'")
+    monkeypatch.setenv("RETE_DATABASE_URL", url)
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not app.exception
+    assert "versione di Rete più recente" in app.error[0].value
+    assert not app.text_input  # no login form on a database it cannot read
