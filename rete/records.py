@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from rete import audit, config, readmodel
@@ -98,21 +98,30 @@ def record_interview(
     return interview
 
 
-def _live_interview(session: Session, interview_id: int) -> Interview:
-    interview = session.get(Interview, interview_id)
-    if interview is None:
+def _flip_deleted(session: Session, interview_id: int, *, delete: bool) -> bool:
+    """Soft-delete (or restore) in one conditional UPDATE; True if this transaction did it.
+
+    It runs before the read model is touched, so it takes the row's write lock first: of two
+    users deleting the same interview at once, the second waits, changes nothing and leaves
+    the roll-up counts alone.
+    """
+    if session.get(Interview, interview_id) is None:
         raise ValidationError("Colloquio non trovato.")
-    return interview
+    still = Interview.deleted_at.is_(None) if delete else Interview.deleted_at.is_not(None)
+    result = session.execute(
+        update(Interview)
+        .where(Interview.id == interview_id, still)
+        .values(deleted_at=utcnow() if delete else None, version=Interview.version + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def soft_delete_interview(session: Session, interview_id: int, user_id: int | None = None) -> None:
     """Hide an interview with its needs and referrals everywhere; an admin can restore it."""
-    interview = _live_interview(session, interview_id)
-    if interview.deleted_at is not None:
+    if not _flip_deleted(session, interview_id, delete=True):
         return
     readmodel.remove_facts(session, interview_ids=[interview_id])
-    interview.deleted_at = utcnow()
-    interview.version += 1
     bump_data_version(session)
     audit.record(
         session, "interview_deleted", user_id=user_id, entity="interview", entity_id=interview_id
@@ -120,11 +129,8 @@ def soft_delete_interview(session: Session, interview_id: int, user_id: int | No
 
 
 def restore_interview(session: Session, interview_id: int, user_id: int | None = None) -> None:
-    interview = _live_interview(session, interview_id)
-    if interview.deleted_at is None:
+    if not _flip_deleted(session, interview_id, delete=False):
         return
-    interview.deleted_at = None
-    interview.version += 1
     readmodel.add_facts(session, interview_ids=[interview_id])
     bump_data_version(session)
     audit.record(
@@ -141,15 +147,24 @@ def update_need(
     user_id: int | None = None,
 ) -> None:
     """Correct a need's specific category or severity."""
-    need = session.get(Need, need_id)
-    if need is None:
-        raise ValidationError("Bisogno non trovato.")
     _check_specific_need(session, category_id)
     _check_severity(severity)
+    changed = session.execute(
+        update(Need)
+        .where(Need.id == need_id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    if not changed.rowcount:  # type: ignore[attr-defined]
+        raise ValidationError("Bisogno non trovato.")
+    # The row is now locked by this transaction: the read model below cannot be read stale.
     readmodel.remove_facts(session, need_ids=[need_id])
-    need.category_id = category_id
-    need.severity = severity
-    need.updated_at = utcnow()
+    session.execute(
+        update(Need)
+        .where(Need.id == need_id)
+        .values(category_id=category_id, severity=severity)
+        .execution_options(synchronize_session="fetch")
+    )
     readmodel.add_facts(session, need_ids=[need_id])
     bump_data_version(session)
     audit.record(session, "need_updated", user_id=user_id, entity="need", entity_id=need_id)
@@ -164,6 +179,7 @@ def create_household(
     has_elderly: bool = False,
     has_minors: bool = False,
     has_disability: bool = False,
+    user_id: int | None = None,
 ) -> Household:
     """A new household, known by its pseudonymous code (e.g. the tenancy code)."""
     code = code.strip().upper()
@@ -191,5 +207,7 @@ def create_household(
     session.add(household)
     session.flush()
     bump_data_version(session)
-    audit.record(session, "household_created", entity="household", entity_id=household.id)
+    audit.record(
+        session, "household_created", user_id=user_id, entity="household", entity_id=household.id
+    )
     return household

@@ -1,6 +1,8 @@
 """The read model must always equal what the base tables say, whatever sequence of writes led there."""
 
 import datetime as dt
+import threading
+import time
 from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +13,7 @@ from sqlalchemy.orm import Session
 from rete import readmodel, records, taxonomy
 from rete.db import session_scope
 from rete.models import (
+    AuditEntry,
     Category,
     Household,
     Interview,
@@ -241,3 +244,40 @@ def test_a_failed_write_leaves_the_read_model_and_the_data_untouched(engine):
         pass
     with Session(engine) as session:
         assert (actual_read_model(session), session.scalars(select(Interview.id)).all()) == before
+
+
+def test_two_users_deleting_the_same_interview_at_once_move_the_counts_once(engine):
+    """The second delete waits for the first, then finds nothing left to do."""
+    world = setup_world(engine)
+    with session_scope(engine) as session:
+        apply(session, world, ("record", 0, 3, "telefono", [0, 1]))
+        apply(session, world, ("record", 0, 5, "telefono", [0]))
+        first = session.scalars(select(Interview.id).order_by(Interview.id)).first()
+    first_done, errors = threading.Event(), []
+
+    def first_user() -> None:
+        with session_scope(engine) as session:
+            records.soft_delete_interview(session, first)
+            first_done.set()
+            time.sleep(0.5)  # still holding the row while the second user starts
+
+    def second_user() -> None:
+        first_done.wait()
+        try:
+            with session_scope(engine) as session:
+                records.soft_delete_interview(session, first)
+        except Exception as error:  # surfaced below, not swallowed
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_user), threading.Thread(target=second_user)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with Session(engine) as session:
+        assert actual_read_model(session) == expected_read_model(session)
+        deletions = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "interview_deleted")
+        ).all()
+    assert len(deletions) == 1
