@@ -42,19 +42,15 @@ def single_page(draw: Callable[[str], None]) -> None:
 
 def main() -> None:
     from rete import auth, ui
-    from rete.errors import ReteError
 
     st.set_page_config(page_title="Rete · ALER", page_icon=":material/hub:", layout="wide")
-    try:
+    ready = False
+    with ui.friendly_errors():
         app_db = ui.app_database()
         user = None if app_db.needs_init else ui.current_user(app_db)
-    except ReteError as error:
-        problem = error  # the name `error` is unbound once the except block ends
-
-        def unavailable(_page: str) -> None:
-            ui.show_error(problem)
-
-        single_page(unavailable)
+        ready = True
+    if not ready:  # the error is already on the page
+        single_page(lambda _page: None)
         return
     if app_db.needs_init:
         single_page(lambda _page: ui.needs_init_page())
@@ -70,10 +66,8 @@ def main() -> None:
         st.Page(PAGES[key][0], title=PAGES[key][1], icon=PAGES[key][2], url_path=key)
         for key in auth.PAGES_BY_ROLE[user.role]
     ]
-    try:
+    with ui.friendly_errors():
         st.navigation(pages).run()
-    except ReteError as error:
-        ui.show_error(error)
 
 
 if __name__ == "__main__":

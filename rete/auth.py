@@ -132,9 +132,9 @@ def authenticate(engine: Engine, username: str, password: str) -> CurrentUser:
     username = username.strip().lower()
     with session_scope(engine) as session:
         user = session.scalar(select(User).where(User.username == username))
-        if user is None:
-            _password_matches(_dummy_hash(), password)
-        elif user.active and _password_matches(user.password_hash, password):
+        # Always one argon2 verification, so timing tells nothing about the account.
+        matches = _password_matches(user.password_hash if user else _dummy_hash(), password)
+        if user is not None and user.active and matches:
             user.failed_logins = 0
             audit.record(session, "login", user_id=user.id, entity="user", entity_id=user.id)
             return CurrentUser(user.id, user.username, user.display_name, user.role)

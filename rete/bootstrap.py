@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from rete import audit, auth, config, demo, taxonomy
 from rete.config import Settings
 from rete.db import bump_data_version, check_schema, get_engine, session_scope, upgrade
-from rete.errors import NotEmptyError
+from rete.errors import ValidationError
 from rete.models import Setting, User
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def initialise(
     if has_users(engine):
         return "Database aggiornato; gli utenti esistenti sono stati lasciati come sono."
     if not admin_password:
-        raise NotEmptyError("Serve una password per il primo amministratore.")
+        raise ValidationError("Serve una password per il primo amministratore.")
     with session_scope(engine) as session:
         auth.create_user(session, "admin", "Amministratore", "admin", admin_password)
         audit.record(session, "database_initialised")
@@ -72,22 +72,28 @@ class AppDatabase:
     demo: bool
 
 
-def prepare_for_app(settings: Settings) -> AppDatabase:
-    """What the app does on start. Raises a ReteError with an Italian message when it cannot run.
+def prepare_engine(settings: Settings) -> Engine:
+    """Done once per process on start; raises a ReteError with an Italian message if it cannot.
 
     An embedded SQLite database is upgraded here; PostgreSQL only by `python -m rete init`,
-    so several app processes never race on a migration.
+    so several app processes never race on a migration. An empty database gets demo data only
+    when it is the default embedded file or RETE_DEMO=1 says so.
     """
     engine = get_engine(settings.database_url)
-    may_demo = settings.is_default_embedded or settings.demo_requested
     if settings.is_sqlite:
         upgrade(engine)
         seed_reference_data(engine)
     elif check_schema(engine).is_empty:
-        return AppDatabase(engine, needs_init=True, demo=False)
-    if not has_users(engine):
-        if not may_demo:
-            return AppDatabase(engine, needs_init=True, demo=False)
+        return engine
+    may_demo = settings.is_default_embedded or settings.demo_requested
+    if may_demo and not has_users(engine):
         log.info("empty database: loading demo data")
         demo.load_demo(engine)
+    return engine
+
+
+def database_status(engine: Engine) -> AppDatabase:
+    """Checked on every run: another process may have upgraded or initialised it meanwhile."""
+    if check_schema(engine).is_empty or not has_users(engine):
+        return AppDatabase(engine, needs_init=True, demo=False)
     return AppDatabase(engine, needs_init=False, demo=is_demo(engine))

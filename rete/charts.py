@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rete import formats
+from rete.taxonomy import FALLBACK_COLOUR
 
 TEMPLATE = "plotly_white"
 SEPARATORS = ",."  # decimal comma, thousands dot
@@ -25,7 +26,6 @@ FONT_SIZE = 16  # readable from the back of a meeting room
 TITLE_SIZE = 20
 CELL_FONT_SIZE = 13  # numbers inside heatmap cells
 TEXT_COLOUR = "#262730"
-FALLBACK_COLOUR = "#777777"
 ROW_HEIGHT = 34  # pixels per bar of a horizontal bar chart
 MIN_HEIGHT = 420
 EMPTY_MESSAGE = "Nessun dato per i filtri scelti"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -14,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rete.errors import DatabaseUnavailable, SchemaOutdated, SchemaTooNew
@@ -48,14 +49,27 @@ def get_engine(url: str) -> Engine:
 
 
 def _create_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite":
+            return create_engine(url, pool_pre_ping=True)
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _set_sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError) as error:
+        log.error("invalid database URL: %s", type(error).__name__)
+        raise DatabaseUnavailable(
+            "L'indirizzo del database in RETE_DATABASE_URL non è valido: deve iniziare con "
+            "sqlite:/// oppure postgresql+psycopg://. Correggerlo e riavviare Rete."
+        ) from error
+    except OSError as error:
+        log.error("cannot create the database folder: %s", type(error).__name__)
+        raise DatabaseUnavailable(
+            "Non è possibile creare la cartella del database indicata in RETE_DATABASE_URL: "
+            "controllare il percorso e i permessi, poi riavviare Rete."
+        ) from error
+    event.listen(engine, "connect", _set_sqlite_pragmas)
+    return engine
 
 
 def dispose_engine(url: str) -> None:
@@ -97,13 +111,14 @@ def data_version(engine: Engine) -> int:
 # --- Schema migrations (Alembic) ---
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config() -> Config:
+    """Alembic finds its scripts through the package; the connection is handed to it."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 
 
+@functools.cache
 def head_revision() -> str:
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     head = script.get_current_head()
@@ -165,7 +180,7 @@ def upgrade(engine: Engine) -> None:
         with suppress(SchemaOutdated):
             check_schema(engine)
     log.info("upgrading database schema from %s to %s", state.current, state.head)
-    config = alembic_config(engine)
+    config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -41,6 +41,7 @@ _QUARTER = re.compile(r"^(\d{4})-T([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _RANGE = re.compile(r"^(\d{4}-\d{2}):(\d{4}-\d{2})$")
 MAX_MONTHS = 120
+_NOT_SHOWN = re.compile(r"[^0-9A-Za-zÀ-ÿ :-]")  # no dots: "www.x.it" would become a link
 
 
 def month_of(day: dt.date) -> int:
@@ -146,10 +147,6 @@ class Filters:
     def months(self) -> int:
         return months_in(self.start, self.end)
 
-    @property
-    def has_need_filter(self) -> bool:
-        return bool(self.area_ids or self.category_ids)
-
     def previous(self) -> Filters:
         """The period of the same length just before, with the same other filters."""
         length = self.months
@@ -159,17 +156,6 @@ class Filters:
     def includes_month(self, month: int) -> bool:
         return self.start <= month <= self.end
 
-    def cache_key(self) -> tuple[object, ...]:
-        return (
-            self.start,
-            self.end,
-            self.municipalities,
-            self.neighbourhood_ids,
-            self.area_ids,
-            self.category_ids,
-            self.channel_codes,
-        )
-
 
 def default_filters(today: dt.date) -> Filters:
     start, end = period_bounds(PRESET_LAST_12, today)  # type: ignore[misc]
@@ -177,6 +163,11 @@ def default_filters(today: dt.date) -> Filters:
 
 
 # --- The URL form: ?periodo=ultimi12&comune=Varese&quartiere=3&area=ECO&bisogno=SAN02&canale=telefono
+
+
+def _as_shown(value: str) -> str:
+    """A value from the URL as it may be echoed in a notice: no Markdown, no links, short."""
+    return _NOT_SHOWN.sub("", value)[:40] or "?"
 
 
 def filters_from_query(
@@ -189,7 +180,9 @@ def filters_from_query(
     if period:
         bounds = period_bounds(period[-1], today)
         if bounds is None:
-            notices.append(f"Periodo «{period[-1]}» non riconosciuto: mostrati gli ultimi 12 mesi.")
+            notices.append(
+                f"Periodo «{_as_shown(period[-1])}» non riconosciuto: mostrati gli ultimi 12 mesi."
+            )
         else:
             filters = replace(filters, period=period[-1], start=bounds[0], end=bounds[1])
 
@@ -200,7 +193,7 @@ def filters_from_query(
                 if known[value] not in chosen:
                     chosen.append(known[value])
             else:
-                notices.append(f"{what} «{value}» non riconosciuto: filtro ignorato.")
+                notices.append(f"{what} «{_as_shown(value)}» non riconosciuto: filtro ignorato.")
         return tuple(chosen)
 
     areas = {area.code: area.id for area in taxonomy.areas}

@@ -32,13 +32,3 @@ def date(day: dt.date | None) -> str:
     if day is None:
         return "–"
     return _babel_date(day, format="dd/MM/yyyy", locale=LOCALE)
-
-
-def signed_number(value: float | int, decimals: int = 0) -> str:
-    """+12 / −3,5 (a true minus sign), for changes against the previous period."""
-    text = number(abs(value), decimals)
-    if value > 0:
-        return f"+{text}"
-    if value < 0:
-        return f"−{text}"
-    return text

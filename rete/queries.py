@@ -38,11 +38,11 @@ from sqlalchemy.sql.elements import Label
 
 from rete.filters import Filters, month_label, month_range
 from rete.models import Category, NeedFact, NeedMonthly, Neighbourhood, Partner, ReferralFact
+from rete.taxonomy import FALLBACK_COLOUR
 
 TOP_NEIGHBOURHOODS = 15  # neighbourhoods shown one by one; the rest are summed as OTHERS_LABEL
 OTHERS_LABEL = "Altri"
 LABEL_SEPARATOR = " · "  # "Sangallo · Varese": the same name may exist in two municipalities
-FALLBACK_COLOUR = "#777777"  # an area without a colour (as in `taxonomy.load_taxonomy`)
 ACCEPTED_STATUSES = ("accepted", "closed")  # the referral reached "presa in carico"
 
 NEED_FACT: FromClause = NeedFact.__table__

@@ -59,6 +59,9 @@ ROLE_LABELS = {
     "admin": "Amministratore",
 }
 
+# An area without a colour of its own (the admin may add one) is drawn in this grey.
+FALLBACK_COLOUR = "#777777"
+
 CATEGORIES_CSV = DATA_DIR / "categorie.csv"
 CHANNELS_CSV = DATA_DIR / "canali.csv"
 DEMO_NEIGHBOURHOODS_CSV = DATA_DIR / "quartieri_demo.csv"
@@ -161,7 +164,9 @@ def load_taxonomy(engine: Engine) -> Taxonomy:
             .order_by(Neighbourhood.municipality, Neighbourhood.name)
         ).all()
     areas = tuple(
-        Area(c.id, c.code, c.name, c.colour or "#777777") for c in categories if c.parent_id is None
+        Area(c.id, c.code, c.name, c.colour or FALLBACK_COLOUR)
+        for c in categories
+        if c.parent_id is None
     )
     area_rank = {area.id: rank for rank, area in enumerate(areas)}
     needs = sorted(

@@ -9,16 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from rete import auth, config, formats, queries
-from rete.bootstrap import AppDatabase, prepare_for_app
+from rete.bootstrap import AppDatabase, database_status, prepare_engine
 from rete.config import load_settings
 from rete.db import data_version, get_engine
 from rete.errors import InvalidCredentials, ReteError
@@ -42,6 +45,7 @@ log = logging.getLogger(__name__)
 
 USER_KEY = "rete_user"  # the seam page tests set directly (AppTest cannot send cookies)
 FILTERS_READY_KEY = "rete_filters_ready"
+LAST_FILTERS_KEY = "rete_last_filters"  # survives a visit to another page, unlike widget state
 MONTHS_OFFERED = 60
 PLOTLY_CONFIG = {"displaylogo": False, "locale": "it"}
 
@@ -60,14 +64,20 @@ def show_error(error: ReteError) -> None:
 
 
 @st.cache_resource(show_spinner="Preparazione del database…")
-def _prepared_database(url: str, demo_requested: bool) -> AppDatabase:
-    return prepare_for_app(load_settings())
+def _prepared_engine(url: str, demo_requested: bool) -> Engine:
+    return prepare_engine(load_settings())
 
 
 def app_database() -> AppDatabase:
-    """The database, migrated (embedded SQLite) and with demo data on a first start."""
+    """The database, migrated (embedded SQLite) and with demo data on a first start; whether
+    it is ready is checked on every run, so `python -m rete init` shows without a restart."""
     settings = load_settings()
-    return _prepared_database(settings.database_url, settings.demo_requested)
+    return database_status(_prepared_engine(settings.database_url, settings.demo_requested))
+
+
+def _url(app_db: AppDatabase) -> str:
+    """The engine's URL with its password: cache keys must reopen the same database."""
+    return app_db.engine.url.render_as_string(hide_password=False)
 
 
 def current_version(app_db: AppDatabase) -> int:
@@ -80,7 +90,24 @@ def _taxonomy(url: str, version: int) -> Taxonomy:
 
 
 def taxonomy(app_db: AppDatabase) -> Taxonomy:
-    return _taxonomy(app_db.engine.url.render_as_string(), current_version(app_db))
+    return _taxonomy(_url(app_db), current_version(app_db))
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Domain errors and a database that stops answering become an Italian message on the
+    page; the details go to the log."""
+    try:
+        yield
+    except ReteError as error:
+        show_error(error)
+    except SQLAlchemyError:
+        log.exception("database error")
+        st.error(
+            "Il database non risponde. Riprovare tra poco; se il problema resta, avvisare "
+            "l'amministratore di Rete.",
+            icon=":material/error:",
+        )
 
 
 # --- Who is logged in ---
@@ -89,8 +116,11 @@ def taxonomy(app_db: AppDatabase) -> Taxonomy:
 def current_user(app_db: AppDatabase) -> auth.CurrentUser | None:
     """The user of this run: from the session cookie; under AppTest from the session state."""
     token = st.context.cookies.get(auth.SESSION_COOKIE)
-    if isinstance(token, str) and token:
-        return auth.user_for_token(app_db.engine, token)
+    if isinstance(token, str):
+        return auth.user_for_token(app_db.engine, token) if token else None
+    if token is None:
+        return None  # a browser without a session cookie
+    # Only AppTest gets here: its cookies are a mock, and page tests set the user directly.
     user = st.session_state.get(USER_KEY)
     return user if isinstance(user, auth.CurrentUser) else None
 
@@ -293,6 +323,9 @@ def sidebar_filters(tax: Taxonomy, now: dt.date) -> Filters:
         _seed_filter_widgets(filters)
         st.session_state["f_notices"] = notices
         st.session_state[FILTERS_READY_KEY] = True
+    elif "f_period_kind" not in st.session_state and LAST_FILTERS_KEY in st.session_state:
+        # Back from another page: Streamlit dropped the widgets' state, ours is kept.
+        _seed_filter_widgets(st.session_state[LAST_FILTERS_KEY])
     for notice in st.session_state.get("f_notices", []):
         st.toast(notice, icon=":material/info:")
     st.session_state["f_notices"] = []
@@ -357,6 +390,7 @@ def sidebar_filters(tax: Taxonomy, now: dt.date) -> Filters:
         channel_codes=tuple(channels),
     )
     st.query_params.from_dict(filters_to_query(filters, tax))
+    st.session_state[LAST_FILTERS_KEY] = filters
     return filters
 
 
@@ -387,8 +421,7 @@ def _cached_query(name: str, url: str, version: int, filters: Filters, now: dt.d
 
 def load(app_db: AppDatabase, name: str, filters: Filters, now: dt.date) -> Any:
     """A Cruscotto query, cached per database, data version, filters and day."""
-    url = app_db.engine.url.render_as_string(hide_password=False)
-    return _cached_query(name, url, current_version(app_db), filters, now)
+    return _cached_query(name, _url(app_db), current_version(app_db), filters, now)
 
 
 # --- KPI tiles ---
@@ -421,7 +454,7 @@ def kpi_tiles(current: queries.Kpis, previous: queries.Kpis, previous_label: str
             formats.number(current.households),
             _delta(current.households, previous.households, 0, ""),
             "normal",
-            "Nuclei diversi con almeno un colloquio nel periodo.",
+            "Nuclei diversi con almeno un bisogno che rientra nei filtri.",
         ),
         (
             "Bisogni rilevati",
@@ -480,7 +513,17 @@ def kpi_tiles(current: queries.Kpis, previous: queries.Kpis, previous_label: str
 def to_csv(frame: pd.DataFrame, columns: dict[str, str]) -> bytes:
     """CSV that Italian Excel opens as it is: ';' separator, ',' decimals, UTF-8 with BOM."""
     table = frame[list(columns)].rename(columns=columns)
+    for column in table.columns:
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            table[column] = table[column].map(_inert_in_a_spreadsheet)
     return table.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+
+
+def _inert_in_a_spreadsheet(value: object) -> object:
+    """A text starting with = + - @ would run as a formula in Excel: quote it."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
 
 
 def chart_block(

@@ -67,5 +67,27 @@ def test_an_unreachable_database_gives_a_clear_message():
 
 
 def test_an_empty_database_that_is_not_the_demo_one_asks_for_init(database_url):
-    state = bootstrap.prepare_for_app(Settings(database_url=database_url, demo_requested=False))
+    engine = bootstrap.prepare_engine(Settings(database_url=database_url, demo_requested=False))
+    state = bootstrap.database_status(engine)
     assert state.needs_init and not state.demo
+
+
+def test_an_empty_database_with_demo_requested_gets_demo_data(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    engine = bootstrap.prepare_engine(Settings(database_url=url, demo_requested=True))
+    state = bootstrap.database_status(engine)
+    assert not state.needs_init and state.demo
+
+
+@pytest.mark.parametrize("url", ["postgres://x@127.0.0.1/y", "nonsense", "mysql+nodriver://x@h/d"])
+def test_a_malformed_database_url_gives_a_clear_message(url):
+    with pytest.raises(DatabaseUnavailable, match="non è valido"):
+        db.get_engine(url)
+
+
+def test_a_percent_sign_in_the_database_url_does_not_break_the_migrations(tmp_path):
+    """Alembic's config syntax would read '%' (as in an escaped password) as interpolation;
+    Rete hands Alembic the connection instead of the URL."""
+    engine = db.get_engine(f"sqlite:///{tmp_path / 'p%40ss.db'}")
+    db.upgrade(engine)
+    assert db.schema_state(engine).is_current

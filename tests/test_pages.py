@@ -228,3 +228,46 @@ def test_a_database_newer_than_the_code_is_explained_on_the_page(tmp_path, monke
     assert not app.exception
     assert "versione di Rete più recente" in app.error[0].value
     assert not app.text_input  # no login form on a database it cannot read
+
+
+def test_the_filters_survive_a_visit_to_another_page(app):
+    as_user(app, "admin")
+    app.multiselect(key="f_areas").select(app.multiselect(key="f_areas").options[1]).run()
+    chosen = app.multiselect(key="f_areas").value
+    app.switch_page("pages/registro.py").run()
+    app.switch_page("pages/cruscotto.py").run()
+    assert not app.exception
+    assert app.multiselect(key="f_areas").value == chosen
+    assert "area" in app.query_params
+
+
+def test_the_empty_database_notice_goes_once_init_has_run(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'reale.db'}"
+    monkeypatch.setenv("RETE_DATABASE_URL", url)
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert "python -m rete init --no-demo" in texts(app)
+    bootstrap.initialise(db.get_engine(url), with_demo=False, admin_password="password-admin-prova")
+    app.run()
+    assert "python -m rete init" not in texts(app)
+    assert app.button[0].label == "Accedi"
+
+
+def test_a_database_that_stops_answering_gives_an_italian_message(app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    as_user(app, "direzione")
+
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr("rete.ui.data_version", broken)
+    app.run()
+    assert not app.exception
+    assert "Il database non risponde" in app.error[0].value
+
+
+def test_unknown_url_values_are_echoed_without_markdown(app):
+    app.query_params["canale"] = "[Accedi](https://altro.example.org)"
+    as_user(app, "direzione")
+    notice = app.toast[0].value
+    assert "](" not in notice and "[" not in notice and "altro.example" not in notice
