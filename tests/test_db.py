@@ -1,11 +1,13 @@
-import pytest
-from sqlalchemy import inspect, text
+import datetime as dt
 
-from rete import bootstrap, db
+import pytest
+from sqlalchemy import inspect, select, text
+
+from rete import bootstrap, db, records, taxonomy
 from rete.config import Settings
 from rete.db import session_scope
 from rete.errors import DatabaseUnavailable, SchemaOutdated, SchemaTooNew
-from rete.models import Base
+from rete.models import Base, Category
 
 
 def test_the_first_migration_creates_every_table_of_the_model(engine):
@@ -28,13 +30,31 @@ def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path):
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == db.SQLITE_BUSY_TIMEOUT_MS
 
 
-def test_every_write_moves_the_data_version(engine):
-    before = db.data_version(engine)
+def test_every_write_of_the_write_side_moves_the_data_version(engine):
+    """Each user action of rete.records, one transaction each: the version moves every time."""
+    today = dt.date(2026, 11, 25)
     with session_scope(engine) as session:
-        db.bump_data_version(session)
-    with session_scope(engine) as session:
-        db.bump_data_version(session)
-    assert db.data_version(engine) == before + 2
+        neighbourhood = taxonomy.seed_demo_neighbourhoods(session)[0].id
+        needs = session.scalars(select(Category.id).where(Category.parent_id.is_not(None))).all()
+    actions = [
+        lambda s: records.create_household(s, code="A-1", neighbourhood_id=neighbourhood),
+        lambda s: records.record_interview(
+            s,
+            household_id=1,
+            held_on=today,
+            channel_code="telefono",
+            needs=[records.NeedInput(needs[0])],
+            today=today,
+        ),
+        lambda s: records.update_need(s, 1, category_id=needs[1], severity="high"),
+        lambda s: records.soft_delete_interview(s, 1),
+        lambda s: records.restore_interview(s, 1),
+    ]
+    for action in actions:
+        before = db.data_version(engine)
+        with session_scope(engine) as session:
+            action(session)
+        assert db.data_version(engine) == before + 1
 
 
 def test_a_rolled_back_write_does_not_move_the_data_version(engine):

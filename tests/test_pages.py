@@ -108,6 +108,13 @@ def test_direzione_sees_the_cruscotto_but_not_the_audit_trail(app):
         app.switch_page("pages/registro.py")
 
 
+def test_operatore_sees_the_cruscotto_but_not_the_audit_trail(app):
+    as_user(app, "operatore")
+    assert app.title[0].value == "Cruscotto"
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("pages/registro.py")
+
+
 def test_admin_can_open_the_audit_trail_and_sees_the_logins(app):
     login(AppTest.from_file(APP, default_timeout=TIMEOUT), "admin", "demo")
     as_user(app, "admin")

@@ -69,12 +69,15 @@ def expected_read_model(session: Session) -> tuple[set, Counter, set]:
         referrals.add(
             (
                 referral.id,
-                referral.status,
+                referral.need_id,
                 referral.partner_id,
-                fact[5],
-                fact[7],
-                fact[9],
+                referral.sent_on,
                 referral.sent_on.year * 100 + referral.sent_on.month,
+                referral.due_on,
+                *fact[5:10],  # neighbourhood, municipality, area, category, channel
+                referral.status,
+                referral.outcome,
+                referral.accepted_on,
                 days,
             )
         )
@@ -93,16 +96,7 @@ def actual_read_model(session: Session) -> tuple[set, Counter, set]:
         }
     )
     referrals = {
-        (
-            r.referral_id,
-            r.status,
-            r.partner_id,
-            r.neighbourhood_id,
-            r.area_id,
-            r.channel_code,
-            r.sent_month,
-            r.days_to_accept,
-        )
+        tuple(getattr(r, c) for c in readmodel.REFERRAL_FACT_COLUMNS)
         for r in session.scalars(select(ReferralFact))
     }
     return facts, monthly, referrals
