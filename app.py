@@ -41,32 +41,33 @@ def single_page(draw: Callable[[str], None]) -> None:
 
 
 def main() -> None:
-    from rete import auth, ui
+    from rete import auth
+    from rete.ui import frame
 
     st.set_page_config(page_title="Rete · ALER", page_icon=":material/hub:", layout="wide")
     ready = False
-    with ui.friendly_errors():
-        app_db = ui.app_database()
-        user = None if app_db.needs_init else ui.current_user(app_db)
+    with frame.friendly_errors():
+        app_db = frame.app_database()
+        user = None if app_db.needs_init else frame.current_user(app_db)
         ready = True
     if not ready:  # the error is already on the page
         single_page(lambda _page: None)
         return
     if app_db.needs_init:
-        single_page(lambda _page: ui.needs_init_page())
+        single_page(lambda _page: frame.needs_init_page())
         return
     if app_db.demo:
-        ui.demo_banner()
+        frame.demo_banner()
     if user is None:
-        single_page(lambda page: ui.login_page(app_db, page))
+        single_page(lambda page: frame.login_page(app_db, page))
         return
-    st.session_state[ui.USER_KEY] = user
-    ui.user_box(app_db, user)
+    st.session_state[frame.USER_KEY] = user
+    frame.user_box(app_db, user)
     pages = [
         st.Page(PAGES[key][0], title=PAGES[key][1], icon=PAGES[key][2], url_path=key)
         for key in auth.PAGES_BY_ROLE[user.role]
     ]
-    with ui.friendly_errors():
+    with frame.friendly_errors():
         st.navigation(pages).run()
 
 

@@ -2,28 +2,29 @@
 
 import streamlit as st
 
-from rete import charts, ui
+from rete import charts
+from rete.ui import dashboard, frame, sidebar
 
-ui.require_page("cruscotto")
-app_db = ui.app_database()
-tax = ui.taxonomy(app_db)
-now = ui.today()
-filters = ui.sidebar_filters(tax, now)
-period = ui.describe_period(filters)
+frame.require_page("cruscotto")
+app_db = frame.app_database()
+tax = frame.taxonomy(app_db)
+now = frame.today()
+filters = sidebar.filters(tax, now)
+period = sidebar.describe_period(filters)
 
 st.title("Cruscotto")
 st.caption(f"Bisogni rilevati e segnalazioni alla rete · {period}")
-note = ui.current_month_note(filters, now)
+note = dashboard.current_month_note(filters, now)
 if note:
     st.caption(f":material/schedule: {note}")
 
-current = ui.load(app_db, "kpis", filters, now)
-previous = ui.load(app_db, "kpis", filters.previous(), now)
-ui.kpi_tiles(current, previous, ui.previous_label(filters))
+current = dashboard.load(app_db, "kpis", filters, now)
+previous = dashboard.load(app_db, "kpis", filters.previous(), now)
+dashboard.kpi_tiles(current, previous, dashboard.previous_label(filters))
 
-by_area = ui.load(app_db, "needs_by_area", filters, now)
+by_area = dashboard.load(app_db, "needs_by_area", filters, now)
 st.subheader("Bisogni per area")
-ui.chart_block(
+dashboard.chart_block(
     charts.needs_by_area_bar(by_area, f"Bisogni rilevati per area · {period}"),
     by_area,
     key="area",
@@ -31,9 +32,9 @@ ui.chart_block(
     columns={"area": "Area", "needs": "Bisogni"},
 )
 
-by_neighbourhood = ui.load(app_db, "neighbourhood_area", filters, now)
+by_neighbourhood = dashboard.load(app_db, "neighbourhood_area", filters, now)
 st.subheader("Bisogni per quartiere")
-ui.chart_block(
+dashboard.chart_block(
     charts.neighbourhood_area_stacked(
         by_neighbourhood,
         f"Bisogni per quartiere e area · {period}",
@@ -54,9 +55,9 @@ ui.chart_block(
     },
 )
 
-heatmap = ui.load(app_db, "heatmap", filters, now)
+heatmap = dashboard.load(app_db, "heatmap", filters, now)
 st.subheader("Quartieri e bisogni specifici")
-ui.chart_block(
+dashboard.chart_block(
     charts.neighbourhood_need_heatmap(heatmap, f"Bisogni specifici per quartiere · {period}"),
     heatmap,
     key="heatmap",
@@ -69,9 +70,9 @@ ui.chart_block(
     },
 )
 
-trend = ui.load(app_db, "trend", filters, now)
+trend = dashboard.load(app_db, "trend", filters, now)
 st.subheader("Andamento mensile")
-ui.chart_block(
+dashboard.chart_block(
     charts.monthly_trend_lines(
         trend, f"Bisogni per mese e area · {period}", tax.area_colours(), tax.area_order()
     ),
@@ -81,9 +82,9 @@ ui.chart_block(
     columns={"month_label": "Mese", "area": "Area", "needs": "Bisogni"},
 )
 
-outcomes = ui.load(app_db, "referrals", filters, now)
+outcomes = dashboard.load(app_db, "referrals", filters, now)
 st.subheader("Esiti delle segnalazioni per ente")
-ui.chart_block(
+dashboard.chart_block(
     charts.referral_outcomes_bar(outcomes, f"Segnalazioni per ente ed esito · inviate {period}"),
     outcomes,
     key="referrals",

@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from rete import audit, ui
+from rete import audit
+from rete.ui import frame
 
-ui.require_page("registro")
-app_db = ui.app_database()
+frame.require_page("registro")
+app_db = frame.app_database()
 st.title("Registro attività")
 st.caption(
     "Chi ha fatto cosa e quando: accessi, accessi non riusciti, modifiche ai dati. "

@@ -1,0 +1,194 @@
+"""The Cruscotto's building blocks: cached queries, KPI tiles, charts with their data as CSV.
+
+Every cached query is keyed on the database URL, the data version, the filters and today's
+date, so another user's write, another database or a new day is never served a stale result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from rete import formats, queries
+from rete.bootstrap import AppDatabase
+from rete.db import get_engine
+from rete.filters import (
+    Filters,
+    month_label,
+    month_of,
+)
+from rete.ui.frame import current_version, engine_url
+
+PLOTLY_CONFIG = {"displaylogo": False, "locale": "it"}
+
+
+_QUERIES: dict[str, Callable[..., Any]] = {
+    "kpis": lambda engine, filters, now: queries.kpis(engine, filters, now),
+    "needs_by_area": lambda engine, filters, now: queries.needs_by_area(engine, filters),
+    "neighbourhood_area": lambda engine, filters, now: queries.needs_by_neighbourhood_area(
+        engine, filters
+    ),
+    "heatmap": lambda engine, filters, now: queries.heatmap_neighbourhood_need(engine, filters),
+    "trend": lambda engine, filters, now: queries.monthly_trend(engine, filters),
+    "referrals": lambda engine, filters, now: queries.referral_outcomes_by_partner(
+        engine, filters, now
+    ),
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached_query(name: str, url: str, version: int, filters: Filters, now: dt.date) -> Any:
+    return _QUERIES[name](get_engine(url), filters, now)
+
+
+def load(app_db: AppDatabase, name: str, filters: Filters, now: dt.date) -> Any:
+    """A Cruscotto query, cached per database, data version, filters and day."""
+    return _cached_query(name, engine_url(app_db), current_version(app_db), filters, now)
+
+
+# --- KPI tiles ---
+
+
+def _delta(current: float | None, previous: float | None, decimals: int, unit: str) -> str | None:
+    """'+12', '-3,5 gg' or 'invariato' (st.metric reads the sign from an ASCII '+' or '-')."""
+    if current is None or previous is None:
+        return None
+    change = round(current - previous, decimals)
+    if change == 0:
+        return "invariato"
+    sign = "-" if change < 0 else "+"
+    return f"{sign}{formats.number(abs(change), decimals)}{unit}"
+
+
+def kpi_tiles(current: queries.Kpis, previous: queries.Kpis, previous_label: str) -> None:
+    share_now = current.share_accepted
+    share_before = previous.share_accepted
+    tiles = [
+        (
+            "Colloqui",
+            formats.number(current.interviews),
+            _delta(current.interviews, previous.interviews, 0, ""),
+            "normal",
+            "Colloqui con almeno un bisogno che rientra nei filtri.",
+        ),
+        (
+            "Nuclei raggiunti",
+            formats.number(current.households),
+            _delta(current.households, previous.households, 0, ""),
+            "normal",
+            "Nuclei diversi con almeno un bisogno che rientra nei filtri.",
+        ),
+        (
+            "Bisogni rilevati",
+            formats.number(current.needs),
+            _delta(current.needs, previous.needs, 0, ""),
+            "off",
+            "Fragilità registrate nei colloqui del periodo.",
+        ),
+        (
+            "Segnalazioni inviate",
+            formats.number(current.referrals_sent),
+            _delta(current.referrals_sent, previous.referrals_sent, 0, ""),
+            "normal",
+            "Invii agli enti della rete con data di invio nel periodo.",
+        ),
+        (
+            "Prese in carico",
+            formats.percent(share_now),
+            _delta(
+                None if share_now is None else share_now * 100,
+                None if share_before is None else share_before * 100,
+                1,
+                " punti",
+            ),
+            "normal",
+            "Quota delle segnalazioni inviate nel periodo (escluse le annullate) che un ente ha preso in carico.",
+        ),
+        (
+            "Giorni alla presa in carico",
+            formats.number(current.median_days_to_accept, 1),
+            _delta(current.median_days_to_accept, previous.median_days_to_accept, 1, " gg"),
+            "inverse",
+            "Mediana dei giorni tra l'invio e la presa in carico.",
+        ),
+    ]
+    for index, (label, value, delta, colour, help_text) in enumerate(tiles):
+        if index % 3 == 0:
+            columns = st.columns(3)
+        unchanged = delta == "invariato"
+        with columns[index % 3]:
+            st.metric(
+                label,
+                value,
+                delta=delta,
+                delta_color="off" if unchanged else colour,  # type: ignore[arg-type]
+                delta_arrow="off" if unchanged else "auto",
+                help=help_text,
+                border=True,
+                delta_description=f"rispetto a {previous_label}" if delta else None,
+            )
+
+
+# --- Charts with their data ---
+
+
+def to_csv(frame: pd.DataFrame, columns: dict[str, str]) -> bytes:
+    """CSV that Italian Excel opens as it is: ';' separator, ',' decimals, UTF-8 with BOM."""
+    table = frame[list(columns)].rename(columns=columns)
+    for column in table.columns:
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            table[column] = table[column].map(_inert_in_a_spreadsheet)
+    return table.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+
+
+def _inert_in_a_spreadsheet(value: object) -> object:
+    """A text starting with = + - @ would run as a formula in Excel: quote it."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def chart_block(
+    figure: go.Figure | None,
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    filename: str,
+    columns: dict[str, str],
+    empty_message: str = "Nessun dato per i filtri scelti: allargare il periodo o togliere qualche filtro.",
+) -> None:
+    """A chart, or a friendly message when there is nothing to draw, and its data as CSV."""
+    if frame.empty or figure is None:
+        st.info(empty_message, icon=":material/filter_alt_off:")
+        return
+    st.plotly_chart(figure, config=PLOTLY_CONFIG, theme=None, key=f"chart_{key}")
+    st.download_button(
+        "Scarica i dati (CSV)",
+        data=to_csv(frame, columns),
+        file_name=filename,
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"csv_{key}",
+    )
+
+
+def current_month_note(filters: Filters, now: dt.date) -> str | None:
+    if filters.includes_month(month_of(now)):
+        return (
+            f"Il periodo comprende {month_label(month_of(now))}, mese ancora in corso: "
+            "i numeri di questo mese sono parziali."
+        )
+    return None
+
+
+def previous_label(filters: Filters) -> str:
+    """The comparison period, short enough for a KPI tile: 'nov 2024 – ott 2025'."""
+    before = filters.previous()
+    if before.start == before.end:
+        return month_label(before.start, short=True)
+    return f"{month_label(before.start, short=True)} – {month_label(before.end, short=True)}"
