@@ -25,7 +25,7 @@ else:
             "username": "Utente",
             "action": "Azione",
             "entity": "Oggetto",
-            "entity_id": st.column_config.NumberColumn("N.", format="%d"),
+            "entity_id": "N.",
             "summary": "Dettagli",
         },
     )

@@ -27,6 +27,15 @@ ACTION_LABELS = {
     "household_created": "nucleo creato",
 }
 
+ENTITY_LABELS = {
+    "user": "utente",
+    "household": "nucleo",
+    "interview": "colloquio",
+    "need": "bisogno",
+    "referral": "segnalazione",
+    "partner": "ente",
+}
+
 
 def record(
     session: Session,
@@ -70,8 +79,8 @@ def recent_entries(engine: Engine, limit: int = 200) -> list[dict[str, object]]:
             "at": _local(entry.at),
             "username": username or "",
             "action": ACTION_LABELS.get(entry.action, entry.action),
-            "entity": entry.entity or "",
-            "entity_id": entry.entity_id,
+            "entity": ENTITY_LABELS.get(entry.entity or "", entry.entity or ""),
+            "entity_id": "" if entry.entity_id is None else str(entry.entity_id),
             "summary": entry.summary or "",
         }
         for entry, username in rows
