@@ -183,6 +183,10 @@ def filters_from_query(
             notices.append(
                 f"Periodo «{_as_shown(period[-1])}» non riconosciuto: mostrati gli ultimi 12 mesi."
             )
+        elif bounds[0] > month_of(today):
+            notices.append(
+                f"Periodo «{_as_shown(period[-1])}» nel futuro: mostrati gli ultimi 12 mesi."
+            )
         else:
             filters = replace(filters, period=period[-1], start=bounds[0], end=bounds[1])
 

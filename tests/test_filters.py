@@ -104,6 +104,18 @@ def test_the_url_reproduces_the_filters():
     assert filters_to_query(filters, TAXONOMY) == params
 
 
+@pytest.mark.parametrize("spec", ["2026-12", "2027-T1", "2027-01:2027-03"])
+def test_a_period_in_the_future_is_refused_with_a_notice(spec):
+    filters, notices = filters_from_query({"periodo": [spec]}, TAXONOMY, TODAY)
+    assert filters == default_filters(TODAY)
+    assert notices == [f"Periodo «{spec}» nel futuro: mostrati gli ultimi 12 mesi."]
+
+
+def test_a_period_reaching_into_the_future_is_kept_up_to_today():
+    filters, notices = filters_from_query({"periodo": ["2026-T4"]}, TAXONOMY, TODAY)
+    assert (filters.start, filters.end, notices) == (202610, 202612, [])
+
+
 def test_unknown_url_values_are_ignored_with_an_italian_notice():
     params = {
         "periodo": ["domani"],
