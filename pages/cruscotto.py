@@ -9,7 +9,7 @@ frame.require_page("cruscotto")
 app_db = frame.app_database()
 tax = frame.taxonomy(app_db)
 now = frame.today()
-filters = sidebar.filters(tax, now)
+filters = sidebar.chosen_filters(tax, now)
 period = sidebar.describe_period(filters)
 
 st.title("Cruscotto")

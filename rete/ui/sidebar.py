@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
 from rete.filters import (
     PRESET_LABELS,
+    PRESET_LAST_12,
     Filters,
     filters_from_query,
     filters_to_query,
@@ -118,71 +120,34 @@ def _prune(key: str, allowed: set[Any]) -> None:
         st.session_state[key] = [v for v in st.session_state[key] if v in allowed]
 
 
-def filters(tax: Taxonomy, now: dt.date) -> Filters:
+def chosen_filters(tax: Taxonomy, now: dt.date) -> Filters:
     """The Cruscotto's filters: widgets in the sidebar, the same values in the URL."""
-    if not st.session_state.get(FILTERS_READY_KEY):
-        params = {key: st.query_params.get_all(key) for key in st.query_params}
-        filters, notices = filters_from_query(params, tax, now)
-        _seed_filter_widgets(filters)
-        st.session_state["f_notices"] = notices
-        st.session_state[FILTERS_READY_KEY] = True
-    elif "f_period_kind" not in st.session_state and LAST_FILTERS_KEY in st.session_state:
-        # Back from another page: Streamlit dropped the widgets' state, ours is kept.
-        _seed_filter_widgets(st.session_state[LAST_FILTERS_KEY])
-    for notice in st.session_state.get("f_notices", []):
-        st.toast(notice, icon=":material/info:")
-    st.session_state["f_notices"] = []
-
-    names = {id_: f"{name} ({muni})" for id_, name, muni in tax.neighbourhoods}
-    area_names = {area.id: area.name for area in tax.areas}
-    need_names = {need.id: need.name for need in tax.needs}
-    channel_names = dict(tax.channels)
+    _seed_widgets(tax, now)
     with st.sidebar:
         st.header("Filtri")
         spec = _period_widgets(now)
-        municipalities = st.multiselect(
-            "Comune", tax.municipalities(), key="f_municipalities", placeholder="Tutti"
+        municipalities = _choice("Comune", tax.municipalities(), str, "f_municipalities", "Tutti")
+        names = {id_: f"{name} ({muni})" for id_, name, muni in tax.neighbourhoods}
+        in_towns = [id_ for id_, _, muni in tax.neighbourhoods if muni in municipalities]
+        neighbourhoods = _choice(
+            "Quartiere", in_towns or list(names), names.__getitem__, "f_neighbourhoods", "Tutti"
         )
-        offered = [
-            id_
-            for id_, _, muni in tax.neighbourhoods
-            if not municipalities or muni in municipalities
-        ]
-        _prune("f_neighbourhoods", set(offered))
-        neighbourhoods = st.multiselect(
-            "Quartiere",
-            offered,
-            format_func=names.__getitem__,
-            key="f_neighbourhoods",
-            placeholder="Tutti",
+        area_names = {area.id: area.name for area in tax.areas}
+        areas = _choice(
+            "Area di bisogno", list(area_names), area_names.__getitem__, "f_areas", "Tutte"
         )
-        _prune("f_areas", set(area_names))
-        areas = st.multiselect(
-            "Area di bisogno",
-            list(area_names),
-            format_func=area_names.__getitem__,
-            key="f_areas",
-            placeholder="Tutte",
+        need_names = {
+            need.id: need.name for need in tax.needs if not areas or need.area_id in areas
+        }
+        needs = _choice(
+            "Bisogno specifico", list(need_names), need_names.__getitem__, "f_needs", "Tutti"
         )
-        needs_offered = [need.id for need in tax.needs if not areas or need.area_id in areas]
-        _prune("f_needs", set(needs_offered))
-        needs = st.multiselect(
-            "Bisogno specifico",
-            needs_offered,
-            format_func=need_names.__getitem__,
-            key="f_needs",
-            placeholder="Tutti",
+        channel_names = dict(tax.channels)
+        channels = _choice(
+            "Canale", list(channel_names), channel_names.__getitem__, "f_channels", "Tutti"
         )
-        _prune("f_channels", set(channel_names))
-        channels = st.multiselect(
-            "Canale",
-            list(channel_names),
-            format_func=channel_names.__getitem__,
-            key="f_channels",
-            placeholder="Tutti",
-        )
-    start, end = period_bounds(spec, now) or period_bounds("ultimi12", now)  # type: ignore[misc]
-    filters = Filters(
+    start, end = period_bounds(spec, now) or period_bounds(PRESET_LAST_12, now)  # type: ignore[misc]
+    chosen = Filters(
         period=spec,
         start=start,
         end=end,
@@ -192,9 +157,32 @@ def filters(tax: Taxonomy, now: dt.date) -> Filters:
         category_ids=tuple(needs),
         channel_codes=tuple(channels),
     )
-    st.query_params.from_dict(filters_to_query(filters, tax))
-    st.session_state[LAST_FILTERS_KEY] = filters
-    return filters
+    st.query_params.from_dict(filters_to_query(chosen, tax))
+    st.session_state[LAST_FILTERS_KEY] = chosen
+    return chosen
+
+
+def _seed_widgets(tax: Taxonomy, now: dt.date) -> None:
+    """The widgets start from the URL on a session's first run, and from the last choice when
+    the user comes back from another page (Streamlit drops widget state, ours is kept)."""
+    if not st.session_state.get(FILTERS_READY_KEY):
+        params = {key: st.query_params.get_all(key) for key in st.query_params}
+        from_url, notices = filters_from_query(params, tax, now)
+        _seed_filter_widgets(from_url)
+        for notice in notices:
+            st.toast(notice, icon=":material/info:")
+        st.session_state[FILTERS_READY_KEY] = True
+    elif "f_period_kind" not in st.session_state and LAST_FILTERS_KEY in st.session_state:
+        _seed_filter_widgets(st.session_state[LAST_FILTERS_KEY])
+
+
+def _choice(
+    label: str, options: list[Any], shown: Callable[[Any], str], key: str, everything: str
+) -> list[Any]:
+    """A multiselect whose empty choice means everything; choices a narrower filter made
+    impossible (a neighbourhood of another town) are dropped first."""
+    _prune(key, set(options))
+    return st.multiselect(label, options, format_func=shown, key=key, placeholder=everything)
 
 
 def describe_period(filters: Filters) -> str:
