@@ -65,59 +65,30 @@ def _delta(current: float | None, previous: float | None, decimals: int, unit: s
     return f"{sign}{formats.number(abs(change), decimals)}{unit}"
 
 
+def _percent_points(share: float | None) -> float | None:
+    return None if share is None else share * 100
+
+
 def kpi_tiles(current: queries.Kpis, previous: queries.Kpis, previous_label: str) -> None:
-    share_now = current.share_accepted
-    share_before = previous.share_accepted
+    """Six tiles in two rows, each with its change against the previous period."""
+    now, before = current, previous
     tiles = [
-        (
-            "Colloqui",
-            formats.number(current.interviews),
-            _delta(current.interviews, previous.interviews, 0, ""),
-            "normal",
-            "Colloqui con almeno un bisogno che rientra nei filtri.",
-        ),
-        (
-            "Nuclei raggiunti",
-            formats.number(current.households),
-            _delta(current.households, previous.households, 0, ""),
-            "normal",
-            "Nuclei diversi con almeno un bisogno che rientra nei filtri.",
-        ),
-        (
-            "Bisogni rilevati",
-            formats.number(current.needs),
-            _delta(current.needs, previous.needs, 0, ""),
-            "off",
-            "Fragilità registrate nei colloqui del periodo.",
-        ),
-        (
-            "Segnalazioni inviate",
-            formats.number(current.referrals_sent),
-            _delta(current.referrals_sent, previous.referrals_sent, 0, ""),
-            "normal",
-            "Invii agli enti della rete con data di invio nel periodo.",
-        ),
-        (
-            "Prese in carico",
-            formats.percent(share_now),
-            _delta(
-                None if share_now is None else share_now * 100,
-                None if share_before is None else share_before * 100,
-                1,
-                " punti",
-            ),
-            "normal",
-            "Quota delle segnalazioni inviate nel periodo (escluse le annullate) che un ente ha preso in carico.",
-        ),
-        (
-            "Giorni alla presa in carico",
-            formats.number(current.median_days_to_accept, 1),
-            _delta(current.median_days_to_accept, previous.median_days_to_accept, 1, " gg"),
-            "inverse",
-            "Mediana dei giorni tra l'invio e la presa in carico.",
-        ),
-    ]
-    for index, (label, value, delta, colour, help_text) in enumerate(tiles):
+        ("Colloqui", "Colloqui con almeno un bisogno che rientra nei filtri.",
+         formats.number(now.interviews), _delta(now.interviews, before.interviews, 0, ""), "normal"),
+        ("Nuclei raggiunti", "Nuclei diversi con almeno un bisogno che rientra nei filtri.",
+         formats.number(now.households), _delta(now.households, before.households, 0, ""), "normal"),
+        ("Bisogni rilevati", "Fragilità registrate nei colloqui del periodo.",
+         formats.number(now.needs), _delta(now.needs, before.needs, 0, ""), "off"),
+        ("Segnalazioni inviate", "Invii agli enti della rete con data di invio nel periodo.",
+         formats.number(now.referrals_sent), _delta(now.referrals_sent, before.referrals_sent, 0, ""), "normal"),
+        ("Prese in carico", "Quota delle segnalazioni inviate nel periodo (escluse le annullate) "
+         "che un ente ha preso in carico.", formats.percent(now.share_accepted),
+         _delta(_percent_points(now.share_accepted), _percent_points(before.share_accepted), 1, " punti"), "normal"),
+        ("Giorni alla presa in carico", "Mediana dei giorni tra l'invio e la presa in carico.",
+         formats.number(now.median_days_to_accept, 1),
+         _delta(now.median_days_to_accept, before.median_days_to_accept, 1, " gg"), "inverse"),
+    ]  # fmt: skip
+    for index, (label, help_text, value, delta, colour) in enumerate(tiles):
         if index % 3 == 0:
             columns = st.columns(3)
         unchanged = delta == "invariato"
