@@ -45,8 +45,17 @@ def safe_next(address: str) -> str:
     return address
 
 
+def _from_another_site(request: Request) -> bool:
+    """Browsers say where a navigation came from; a ticket must come from Rete's own page, or
+    a stranger's link could log a victim in as the stranger (login CSRF)."""
+    return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
+
+
 def start_session(request: Request) -> RedirectResponse:
     ticket = request.query_params.get("ticket", "")
+    if _from_another_site(request):
+        log.warning("session ticket from another site refused")
+        return RedirectResponse("/?accesso=scaduto", status_code=303)
     try:
         token = auth.redeem_ticket(_engine(), ticket) if ticket else None
     except ReteError:

@@ -76,3 +76,21 @@ def test_after_login_the_browser_lands_on_the_page_it_asked_for_never_elsewhere(
         follow_redirects=False,
     )
     assert response.headers["location"] == landing
+
+
+def test_a_ticket_followed_from_another_site_is_refused(engine, client):
+    ticket = login_ticket(engine)
+    response = client.get(
+        f"/auth/session?ticket={ticket}",
+        headers={"sec-fetch-site": "cross-site"},
+        follow_redirects=False,
+    )
+    assert (
+        response.headers["location"] == "/?accesso=scaduto" and "set-cookie" not in response.headers
+    )
+    same_site = client.get(
+        f"/auth/session?ticket={ticket}",
+        headers={"sec-fetch-site": "same-origin"},
+        follow_redirects=False,
+    )
+    assert auth.SESSION_COOKIE in same_site.cookies
