@@ -1,0 +1,1 @@
+"""The Cruscotto benchmark (issue 6): `python bench/run.py --help`."""

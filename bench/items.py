@@ -1,0 +1,312 @@
+"""Each measured item runs in a child process of its own (spawned), so its peak RSS is its own.
+
+A child gets a `Task`, repeats its item, and returns a `Measurement`: the seconds of every
+repetition, its peak RSS (`ru_maxrss`: a process's peak only grows, hence one process per item),
+and the numbers it computed for each filter case, which the parent compares.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import random
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from bench.canonical import FROZEN_TODAY, Case, Numbers
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP_TIMEOUT = 600  # seconds AppTest waits for one run of the script
+AREA_WIDGET = "f_areas"
+SAVE_WARM_UPS = 2  # saves before the measured ones: the connection and its pages get ready
+NAIVE_BUDGET_SECONDS = 30.0  # the naive baseline stops repeating once it has spent this long
+SAVE_SEED = 6
+STATUS_FILE = Path("/proc/self/status")
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a child measures: on which database, for which filter cases, how many times."""
+
+    url: str
+    cases: tuple[Case, ...]
+    repetitions: int
+    user: tuple[int, str, str, str] = (0, "", "", "")
+    query: str = ""
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a child measured."""
+
+    seconds: tuple[float, ...]
+    peak_mb: float
+    numbers: dict[str, Numbers] = field(default_factory=dict)  # case name -> numbers
+    first_seconds: float | None = None  # page items: the first run of the new process
+    parts: dict[str, float] = field(default_factory=dict)  # floor: median per statement
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def p95(self) -> float:
+        return statistics.quantiles(self.seconds, n=100, method="inclusive")[94]
+
+
+def in_child_process(item: Callable[[Task], Measurement], task: Task) -> Measurement:
+    """Run one measured item in a fresh spawned process and return what it measured."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(item, task).result()
+
+
+def peak_mb() -> float:
+    """This process's own peak resident memory so far, in MB.
+
+    Linux keeps `ru_maxrss` across the fork and exec that start a spawned child, so there it
+    reports at least the parent's RSS at that moment (checked: 515 MB in a child of a 500 MB
+    parent, whose own peak was 16 MB). VmHWM is the high-water mark of this process's own
+    memory; `ru_maxrss` (KiB on Linux) is the fallback where /proc is missing.
+    """
+    try:
+        for line in STATUS_FILE.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+def _freeze_the_clock() -> None:
+    """Rete's 'today' (default period, 'in ritardo') becomes the benchmark's frozen day."""
+    from rete import config
+
+    config.today = lambda: FROZEN_TODAY
+
+
+# --- The Cruscotto page, through AppTest
+
+
+def _quiet_streamlit() -> None:
+    """AppTest outside a server logs a warning per call ('missing ScriptRunContext')."""
+    os.environ["STREAMLIT_LOGGER_LEVEL"] = "error"
+    from streamlit import logger
+
+    logger.set_log_level(logging.ERROR)
+
+
+def _navigation_as_in_the_server() -> None:
+    """Keep Streamlit's pages/ folder mode off after every PagesManager init, as the server
+    does (see tests/conftest.py): otherwise reruns execute the page file alone."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init  # type: ignore[method-assign]
+
+
+def _page(task: Task) -> Any:
+    """AppTest on app.py with the benchmark's user logged in, its first run done and timed."""
+    os.environ["RETE_DATABASE_URL"] = task.url
+    _quiet_streamlit()
+    _freeze_the_clock()
+    _navigation_as_in_the_server()
+    from streamlit.testing.v1 import AppTest
+
+    from rete import auth
+
+    app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
+    app.session_state["rete_user"] = auth.CurrentUser(*task.user)
+    seconds, _ = timed(app.run)
+    _check_page(app)
+    _quiet_streamlit()  # the first run reads Streamlit's config, log level included
+    return app, seconds
+
+
+def _check_page(app: Any) -> None:
+    """A run that raised or did not reach the Cruscotto measures nothing: stop loudly."""
+    if app.exception or not app.title or app.title[0].value != "Cruscotto":
+        errors = [e.value for e in app.exception] + [e.value for e in app.error]
+        raise RuntimeError(f"the Cruscotto did not render: {errors}")
+
+
+def page_cold(task: Task) -> Measurement:
+    """Full script runs with Streamlit's data cache emptied before each (a restarted cache)."""
+    app, first = _page(task)
+    import streamlit as st
+
+    seconds = []
+    for _ in range(task.repetitions):
+        st.cache_data.clear()
+        elapsed, _ = timed(app.run)
+        _check_page(app)
+        seconds.append(elapsed)
+    return Measurement(tuple(seconds), peak_mb(), first_seconds=first)
+
+
+def page_warm(task: Task) -> Measurement:
+    """Full script runs with every query already in the cache (a user rerunning the page)."""
+    app, first = _page(task)
+    seconds = []
+    for _ in range(task.repetitions):
+        elapsed, _ = timed(app.run)
+        _check_page(app)
+        seconds.append(elapsed)
+    return Measurement(tuple(seconds), peak_mb(), first_seconds=first)
+
+
+def page_after_area_choice(task: Task) -> Measurement:
+    """Full script runs after choosing one area in the sidebar, a different one each time."""
+    app, first = _page(task)
+    areas = list(app.multiselect(key=AREA_WIDGET).options)
+    seconds = []
+    for area in areas[: task.repetitions]:
+        chosen = app.multiselect(key=AREA_WIDGET).set_value([area])
+        elapsed, _ = timed(chosen.run)
+        _check_page(app)
+        seconds.append(elapsed)
+    return Measurement(tuple(seconds), peak_mb(), first_seconds=first)
+
+
+# --- Rete's queries, the floor and the naive baseline
+
+
+def rete_query(task: Task) -> Measurement:
+    """One of the page's queries on its own, repeated on the first case; once on the others.
+
+    One unmeasured call first: a running app has its connection pool and SQLAlchemy's
+    statement cache ready (the cold page run is where a first call is measured).
+    """
+    from bench.rete_side import PAGE_QUERIES
+    from rete import db
+
+    query = PAGE_QUERIES[task.query]
+    engine = db.get_engine(task.url)
+    first, *others = task.cases
+    rows = query.run(engine, first.filters, FROZEN_TODAY)
+    seconds = []
+    for _ in range(task.repetitions):
+        elapsed, rows = timed(lambda: query.run(engine, first.filters, FROZEN_TODAY))
+        seconds.append(elapsed)
+    numbers: dict[str, Numbers] = {first.name: {task.query: rows}}
+    for case in others:
+        numbers[case.name] = {task.query: query.run(engine, case.filters, FROZEN_TODAY)}
+    return Measurement(tuple(seconds), peak_mb(), numbers)
+
+
+def floor_statements(task: Task) -> Measurement:
+    """The hand-written statements, all of them per repetition; the numbers of every case.
+
+    One unmeasured pass first, as for Rete's queries.
+    """
+    from bench import floor
+    from rete import db
+
+    engine = db.get_engine(task.url)
+    first, *others = task.cases
+    floor.floor_numbers(engine, first.filters, FROZEN_TODAY)
+    per_statement: dict[str, list[float]] = {name: [] for name in floor.STATEMENTS}
+    totals, numbers = [], {}
+    with engine.connect() as connection:
+        for _ in range(task.repetitions):
+            found: Numbers = {}
+            for name, statement in floor.STATEMENTS.items():
+                elapsed, found[name] = timed(
+                    partial(statement, connection, first.filters, FROZEN_TODAY)
+                )
+                per_statement[name].append(elapsed)
+            totals.append(sum(times[-1] for times in per_statement.values()))
+            numbers[first.name] = found
+    for case in others:
+        numbers[case.name] = floor.floor_numbers(engine, case.filters, FROZEN_TODAY)
+    parts = {name: statistics.median(times) for name, times in per_statement.items()}
+    return Measurement(tuple(totals), peak_mb(), numbers, parts=parts)
+
+
+def naive_baseline(task: Task) -> Measurement:
+    """Load the whole base tables, merge, aggregate: timed together, per repetition (fewer
+    repetitions once NAIVE_BUDGET_SECONDS are spent: at 1M one takes about 20 s)."""
+    from bench import naive
+    from rete import db
+
+    engine = db.get_engine(task.url)
+    first, *others = task.cases
+    seconds, numbers = [], {}
+
+    def everything() -> tuple[naive.Joined, Numbers]:
+        joined = naive.join_tables(naive.load_tables(engine))
+        return joined, naive.naive_numbers(joined, first.filters, FROZEN_TODAY)
+
+    for _ in range(task.repetitions):
+        elapsed, (joined, numbers[first.name]) = timed(everything)
+        seconds.append(elapsed)
+        if sum(seconds) > NAIVE_BUDGET_SECONDS:
+            break
+    for case in others:  # the tables are in memory already, as a naive dashboard would keep them
+        numbers[case.name] = naive.naive_numbers(joined, case.filters, FROZEN_TODAY)
+    return Measurement(tuple(seconds), peak_mb(), numbers)
+
+
+# --- Saving an interview
+
+
+def _save_inputs(url: str) -> tuple[list[int], list[int]]:
+    """Household ids to save interviews for, and the specific needs to record."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from rete import db
+    from rete.models import Category, Household
+
+    with Session(db.get_engine(url)) as session:
+        households = list(session.scalars(select(Household.id)))
+        needs = list(session.scalars(select(Category.id).where(Category.parent_id.is_not(None))))
+    return households, needs
+
+
+def interview_saves(task: Task) -> Measurement:
+    """`records.record_interview` with two needs, each in its own committed transaction."""
+    from bench.canonical import DATA_LAST_DAY
+    from rete import db, records
+    from rete.db import session_scope
+
+    engine = db.get_engine(task.url)
+    households, needs = _save_inputs(task.url)
+    rng = random.Random(SAVE_SEED)
+
+    def save() -> None:
+        first, second = rng.sample(needs, 2)
+        with session_scope(engine) as session:
+            records.record_interview(
+                session,
+                household_id=rng.choice(households),
+                held_on=DATA_LAST_DAY,
+                channel_code="telefono",
+                needs=[records.NeedInput(first, "medium"), records.NeedInput(second, "high")],
+                operator_id=task.user[0],
+                today=FROZEN_TODAY,
+            )
+
+    for _ in range(SAVE_WARM_UPS):
+        save()
+    seconds = tuple(timed(save)[0] for _ in range(task.repetitions))
+    return Measurement(seconds, peak_mb())

@@ -1,0 +1,295 @@
+"""Benchmark the Cruscotto at 10k, 100k and 1M recorded needs (issue 6); see bench/README.md.
+
+    python bench/run.py                  # full run: SQLite, plus PostgreSQL when its URL is set
+    python bench/run.py --quick          # 10k only, in a temporary directory, under a minute
+    python bench/run.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+A full run prints the results table and rewrites bench/README.md; every other run only prints.
+"""
+
+# ruff: noqa: E402  (the repository root goes on sys.path first, for `python bench/run.py`)
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, Python puts bench/ itself first on the path: the repository root goes there.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import argparse
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
+
+from bench import datasets, items, report
+from bench.canonical import AGGREGATES, Case, Numbers, benchmark_cases, differences
+from bench.datasets import Dataset
+from bench.items import Measurement, Task, in_child_process
+from bench.rete_side import PAGE_QUERIES
+from rete import db
+from rete.taxonomy import load_taxonomy
+
+POSTGRES_ENV = "RETE_TEST_POSTGRES_URL"
+
+
+@dataclass(frozen=True)
+class Repetitions:
+    """How many times each item repeats (page runs, area changes, queries, naive loads, saves)."""
+
+    page: int
+    areas: int
+    queries: int
+    naive: int
+    saves: int
+
+
+FULL = Repetitions(page=5, areas=3, queries=5, naive=3, saves=50)
+QUICK = Repetitions(page=2, areas=2, queries=2, naive=1, saves=10)
+QUICK_SIZES = ("10k",)
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to run: which sizes, on which databases, how thoroughly."""
+
+    sizes: tuple[str, ...] = tuple(datasets.SIZES)
+    quick: bool = False
+    regenerate: bool = False
+    postgres_url: str | None = None
+
+    @property
+    def repetitions(self) -> Repetitions:
+        return QUICK if self.quick else FULL
+
+    @property
+    def is_full_run(self) -> bool:
+        """Only a full run (every size, not quick) rewrites bench/README.md."""
+        return not self.quick and set(self.sizes) == set(datasets.SIZES)
+
+
+def say(message: str) -> None:
+    """Progress on standard error; the table goes to standard output."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- One dataset, every item
+
+
+def first_area_id(url: str) -> int:
+    """The area the page's filter change picks: the first one offered, in taxonomy order."""
+    area = load_taxonomy(db.get_engine(url)).areas[0].id
+    db.dispose_engine(url)
+    return area
+
+
+def _measure(name: str, item: Callable[[Task], Measurement], task: Task) -> Measurement:
+    measurement = in_child_process(item, task)
+    say(f"  {name}: {report.seconds(measurement.median)}, peak {measurement.peak_mb:.0f} MB")
+    return measurement
+
+
+def _rete_numbers(queries: dict[str, Measurement], cases: tuple[Case, ...]) -> dict[str, Numbers]:
+    """The per-query children's numbers, put together per case."""
+    return {
+        case.name: {name: queries[name].numbers[case.name][name] for name in AGGREGATES}
+        for case in cases
+    }
+
+
+def _disagreements(
+    rete: dict[str, Numbers], floor: Measurement, naive: Measurement
+) -> dict[str, list[str]]:
+    """For each implementation and case, the aggregates that differ from Rete's."""
+    found = {}
+    for case, expected in rete.items():
+        found[f"floor, {case}"] = differences(expected, floor.numbers[case])
+        found[f"naive, {case}"] = differences(expected, naive.numbers[case])
+    return found
+
+
+def _page_items(task: Task, repetitions: Repetitions) -> list[Measurement]:
+    """The Cruscotto through AppTest: cold cache, warm cache, after choosing an area."""
+    return [
+        _measure("page, cold cache", items.page_cold, task),
+        _measure("page, warm cache", items.page_warm, task),
+        _measure(
+            "page, area chosen",
+            items.page_after_area_choice,
+            replace(task, repetitions=repetitions.areas),
+        ),
+    ]
+
+
+def _query_items(task: Task, repetitions: Repetitions) -> dict[str, Measurement]:
+    """Each of the page's queries on its own."""
+    each = replace(task, repetitions=repetitions.queries)
+    return {
+        name: _measure(f"query {name}", items.rete_query, replace(each, query=name))
+        for name in PAGE_QUERIES
+    }
+
+
+def measure_dataset(
+    dataset: Dataset,
+    repetitions: Repetitions,
+    scratch_copy: Callable[[Dataset], AbstractContextManager[str]],
+) -> report.SizeResult:
+    """Every measured item on one dataset, each in a child process of its own."""
+    say(f"{dataset.backend} {dataset.label} ({dataset.needs:,} needs)")
+    cases = benchmark_cases(first_area_id(dataset.url))
+    task = Task(dataset.url, cases, repetitions.page, dataset.user)
+    page_cold, page_warm, page_area = _page_items(task, repetitions)
+    queries = _query_items(task, repetitions)
+    floor = _measure(
+        "floor", items.floor_statements, replace(task, repetitions=repetitions.queries)
+    )
+    naive = _measure("naive", items.naive_baseline, replace(task, repetitions=repetitions.naive))
+    with scratch_copy(dataset) as url:
+        saves_task = Task(url, (), repetitions.saves, dataset.user)
+        saves = _measure("saves", items.interview_saves, saves_task)
+    result = report.SizeResult(
+        dataset=dataset,
+        page_cold=page_cold,
+        page_warm=page_warm,
+        page_area=page_area,
+        queries=queries,
+        floor=floor,
+        naive=naive,
+        saves=saves,
+        disagreements=_disagreements(_rete_numbers(queries, cases), floor, naive),
+    )
+    say(f"  numbers: {'equal' if result.agree else result.disagreements}")
+    return result
+
+
+# --- The databases
+
+
+def _sqlite_results(options: Options, directory: Path) -> Iterator[report.SizeResult]:
+    for label in options.sizes:
+        dataset = _announced(
+            partial(datasets.sqlite_dataset, label, directory, regenerate=options.regenerate)
+        )
+        yield measure_dataset(
+            dataset,
+            options.repetitions,
+            lambda d: datasets.sqlite_scratch_copy(d, directory),
+        )
+
+
+def _postgres_results(options: Options, server_url: str) -> Iterator[report.SizeResult]:
+    for label in options.sizes:
+        name = datasets.postgres_database_name(label)
+        if options.quick:  # a throwaway database, dropped at the end of the run
+            name = f"rete_bench_quick_{uuid.uuid4().hex[:8]}"
+        try:
+            dataset = _announced(
+                partial(
+                    datasets.postgres_dataset,
+                    label,
+                    server_url,
+                    name,
+                    regenerate=options.regenerate,
+                )
+            )
+            yield measure_dataset(
+                dataset,
+                options.repetitions,
+                lambda d: datasets.postgres_scratch_copy(d, server_url),
+            )
+        finally:
+            if options.quick:
+                datasets.drop_database(server_url, name)
+
+
+def _announced(prepare: Callable[[], Dataset]) -> Dataset:
+    """Prepare a dataset, saying whether it was generated or reused."""
+    dataset = prepare()
+    how = "generated in" if dataset.generated_now else "reused; generated earlier in"
+    say(f"dataset {dataset.backend} {dataset.label}: {how} {dataset.generation_seconds:.0f} s")
+    return dataset
+
+
+@contextmanager
+def workspace(options: Options) -> Iterator[Path]:
+    """bench/data for a full or partial run; a temporary directory for a quick one."""
+    if options.quick:
+        with tempfile.TemporaryDirectory(prefix="rete-bench-") as directory:
+            yield Path(directory)
+    else:
+        yield datasets.DATA_DIR
+
+
+def run_benchmark(options: Options) -> report.Report:
+    """Measure every size on SQLite (and PostgreSQL when asked), then report."""
+    started = time.perf_counter()
+    results: list[report.SizeResult] = []
+    postgres_version = None
+    with workspace(options) as directory:
+        results += _sqlite_results(options, directory)
+        if options.postgres_url:
+            postgres_version = datasets.server_version(options.postgres_url)
+            results += _postgres_results(options, options.postgres_url)
+    return report.Report(
+        results=results,
+        machine=report.machine(postgres_version),
+        seconds=time.perf_counter() - started,
+        quick=options.quick,
+    )
+
+
+def run_quick(postgres_url: str | None = None) -> report.Report:
+    """The quick mode the test suite runs: 10k only, nothing written into the repository."""
+    return run_benchmark(Options(sizes=QUICK_SIZES, quick=True, postgres_url=postgres_url))
+
+
+# --- Command line
+
+
+def parse_options(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="10k only, few repetitions, temp dir")
+    parser.add_argument("--regenerate", action="store_true", help="generate the datasets again")
+    parser.add_argument(
+        "--postgres", metavar="URL", help=f"PostgreSQL server to use too (default: ${POSTGRES_ENV})"
+    )
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--sizes",
+        default=",".join(datasets.SIZES),
+        help="comma-separated subset of 10k,100k,1M (a partial run does not rewrite the README)",
+    )
+    args = parser.parse_args(argv)
+    sizes = QUICK_SIZES if args.quick else tuple(args.sizes.split(","))
+    unknown = set(sizes) - set(datasets.SIZES)
+    if unknown:
+        parser.error(f"unknown sizes: {', '.join(sorted(unknown))}")
+    postgres = None if args.no_postgres else (args.postgres or os.environ.get(POSTGRES_ENV))
+    return Options(sizes, args.quick, args.regenerate, postgres)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_options(argv)
+    result = run_benchmark(options)
+    print(result.markdown())
+    if options.is_full_run:
+        report.write_readme(result)
+        say(f"results written to {report.README.relative_to(ROOT)}")
+    if not result.agree:
+        say("the numbers of Rete, the naive baseline and the floor differ: see the table")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

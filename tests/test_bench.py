@@ -1,0 +1,77 @@
+"""`bench/run.py --quick` keeps working: Rete, the naive baseline and the floor agree.
+
+Only the numbers and the shape of the table are checked here, never a time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bench import report, run
+
+POSTGRES_URL = os.environ.get("RETE_TEST_POSTGRES_URL")
+BENCH_DIR = Path(report.README).parent
+
+
+def _what_a_run_could_touch() -> tuple[set[Path], str, dict[Path, float]]:
+    """The files under bench/, the README's text, and when each dataset last changed."""
+    files = {p for p in BENCH_DIR.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    datasets = {p: p.stat().st_mtime for p in files if p.parent.name == "data"}
+    return files, report.README.read_text(encoding="utf-8"), datasets
+
+
+@pytest.fixture(scope="module")
+def quick() -> tuple[report.Report, tuple[object, ...], tuple[object, ...]]:
+    """One quick run for the whole module (PostgreSQL too when its URL is set)."""
+    before = _what_a_run_could_touch()
+    result = run.run_quick(postgres_url=POSTGRES_URL)
+    return result, before, _what_a_run_could_touch()
+
+
+def test_rete_the_naive_baseline_and_the_floor_give_the_same_numbers(quick):
+    result, _, _ = quick
+    for size in result.results:
+        assert size.disagreements, "nothing was compared"
+        assert size.agree, size.disagreements
+
+
+def test_both_filter_cases_are_compared_for_every_implementation(quick):
+    result, _, _ = quick
+    for size in result.results:
+        assert set(size.disagreements) == {
+            "floor, default",
+            "floor, area",
+            "naive, default",
+            "naive, area",
+        }
+
+
+def test_the_quick_run_measures_10k_needs_only(quick):
+    result, _, _ = quick
+    assert {size.dataset.label for size in result.results} == {"10k"}
+    assert all(9_000 < size.dataset.needs < 11_000 for size in result.results)
+
+
+def test_the_table_has_a_row_per_measured_item(quick):
+    result, _, _ = quick
+    table = result.markdown()
+    for label in report.row_labels():
+        assert table.count(f"| {label} |") == len(result.backends())
+    assert "| PowerPoint export | n/d (non ancora disponibile) |" in table
+    assert "| numbers: Rete = naive = floor (default view, one area) | equal |" in table
+
+
+def test_the_quick_run_writes_nothing_into_the_repository(quick):
+    _, before, after = quick
+    assert after == before
+
+
+@pytest.mark.skipif(
+    not POSTGRES_URL, reason="RETE_TEST_POSTGRES_URL is not set: PostgreSQL skipped"
+)
+def test_postgresql_is_measured_when_its_url_is_set(quick):
+    result, _, _ = quick
+    assert result.backends() == ["SQLite", "PostgreSQL"]
