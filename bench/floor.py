@@ -1,9 +1,11 @@
 """The floor: the page's aggregates as hand-written SQL on the read model, one statement each.
 
-The same tables and query shapes Rete uses (`need_monthly` for counts, `need_fact` for distinct
-interviews and households, `referral_fact` for referrals; distinct (month, interview) pairs and
-a histogram median), written by hand as one statement per aggregate with no ORM and no
-DataFrame: what is left is the database's own work, so Rete / floor is Rete's overhead.
+The same tables, indexes and query shapes Rete uses (`need_monthly` for counts, `need_fact` for
+distinct interviews and households, `referral_monthly` for referral outcomes, `referral_days` for
+the median, the partial index of `referral_fact` for the overdue ones; on SQLite, distinct
+(month, interview) pairs and households in household order), written by hand as one statement
+per aggregate with no ORM and no DataFrame: what is left is the database's own work, so
+Rete / floor is Rete's overhead.
 """
 
 from __future__ import annotations
@@ -83,14 +85,38 @@ def kpis(connection: Connection, filters: Filters, today: dt.date) -> Rows:
     """Distinct interviews and households, needs, referral counts and the median, in one go."""
     fact = where(filters, "f")
     monthly = where(filters, "m", has_area=False)
-    referral = where(filters, "r", month="sent_month")
+    referral = where(filters, "r", month="sent_month", has_area=False)
+    days = where(filters, "d", month="sent_month", has_area=False)
+    waiting = where(filters, "w", month="sent_month")
+    sqlite = connection.dialect.name == "sqlite"
+    waiting_hint = "INDEXED BY ix_referral_fact_waiting" if sqlite else ""
+    cross_join = ""
+    if sqlite:
+        by_household = (
+            "INDEXED BY ix_need_fact_household"
+            if filters.months >= queries.HOUSEHOLD_ORDER_FROM_MONTHS
+            else ""
+        )
+        distinct = f"""
+            (SELECT count(*) FROM (
+                SELECT DISTINCT f.month, f.interview_id FROM need_fact f WHERE {fact.sql}
+            ) AS pairs) AS interviews,
+            (SELECT count(DISTINCT f.household_id) FROM need_fact f {by_household}
+             WHERE {fact.sql}) AS households"""
+    else:
+        distinct = """
+            distinct_counts.interviews, distinct_counts.households"""
+        cross_join = f"""CROSS JOIN (
+            SELECT count(DISTINCT f.interview_id) AS interviews,
+                   count(DISTINCT f.household_id) AS households
+            FROM need_fact f WHERE {fact.sql}
+        ) AS distinct_counts"""
     sql = f"""
         WITH histogram AS (
-            SELECT r.days_to_accept AS days, count(*) AS referrals
-            FROM referral_fact r
-            WHERE {referral.sql} AND r.status IN ('accepted', 'closed')
-              AND r.accepted_on IS NOT NULL
-            GROUP BY r.days_to_accept
+            SELECT d.days_to_accept AS days, sum(d.referrals) AS referrals
+            FROM referral_days d
+            WHERE {days.sql}
+            GROUP BY d.days_to_accept
         ), cumulative AS (
             SELECT days,
                    CAST(sum(referrals) OVER (ORDER BY days) AS BIGINT) - referrals AS below,
@@ -98,28 +124,22 @@ def kpis(connection: Connection, filters: Filters, today: dt.date) -> Rows:
                    CAST(sum(referrals) OVER () AS BIGINT) AS size
             FROM histogram
         )
-        SELECT
-            (SELECT count(*) FROM (
-                SELECT DISTINCT f.month, f.interview_id FROM need_fact f WHERE {fact.sql}
-            ) AS pairs) AS interviews,
-            (SELECT count(DISTINCT f.household_id) FROM need_fact f WHERE {fact.sql}) AS households,
+        SELECT {distinct},
             (SELECT coalesce(sum(m.needs), 0) FROM need_monthly m WHERE {monthly.sql}) AS needs,
-            counts.sent, counts.accepted, counts.cancelled, counts.overdue,
+            counts.sent, counts.accepted, counts.cancelled,
+            (SELECT count(*) FROM referral_fact w {waiting_hint}
+             WHERE {waiting.sql} AND w.status = 'sent' AND w.due_on < :today) AS overdue,
             (SELECT avg(days) FROM cumulative
              WHERE (below < (size + 1) / 2 AND (size + 1) / 2 <= upto)
                 OR (below < (size + 2) / 2 AND (size + 2) / 2 <= upto)) AS median_days
         FROM (
-            SELECT count(*) AS sent,
-                   coalesce(sum(CASE WHEN r.status IN ('accepted', 'closed') THEN 1 ELSE 0 END), 0)
-                       AS accepted,
-                   coalesce(sum(CASE WHEN r.status = 'cancelled' THEN 1 ELSE 0 END), 0)
-                       AS cancelled,
-                   coalesce(sum(CASE WHEN r.status = 'sent' AND r.due_on < :today
-                                     THEN 1 ELSE 0 END), 0) AS overdue
-            FROM referral_fact r WHERE {referral.sql}
+            SELECT coalesce(sum(r.sent), 0) AS sent, coalesce(sum(r.accepted), 0) AS accepted,
+                   coalesce(sum(r.cancelled), 0) AS cancelled
+            FROM referral_monthly r WHERE {referral.sql}
         ) AS counts
+        {cross_join}
     """
-    lists = {**fact.lists, **monthly.lists, **referral.lists}
+    lists = {**fact.lists, **monthly.lists, **referral.lists, **days.lists, **waiting.lists}
     (row,) = _run(connection, sql, filters, today, lists)
     interviews, households, needs, sent, accepted, cancelled, overdue, median = row
     return canonical.kpi_rows(
@@ -277,24 +297,28 @@ def heatmap(connection: Connection, filters: Filters, today: dt.date) -> Rows:
 
 def referrals(connection: Connection, filters: Filters, today: dt.date) -> Rows:
     """Referral outcomes per partner, most referrals first."""
-    referral = where(filters, "r", month="sent_month")
+    referral = where(filters, "r", month="sent_month", has_area=False)
+    waiting = where(filters, "w", month="sent_month")
+    hint = "INDEXED BY ix_referral_fact_waiting" if connection.dialect.name == "sqlite" else ""
     sql = f"""
-        SELECT counts.* FROM (
-            SELECT r.partner_id, count(*) AS sent,
-                   sum(CASE WHEN r.status IN ('accepted', 'closed') THEN 1 ELSE 0 END),
-                   sum(CASE WHEN r.status = 'closed' AND r.outcome = 'positive' THEN 1 ELSE 0 END),
-                   sum(CASE WHEN r.status = 'closed' AND r.outcome = 'negative' THEN 1 ELSE 0 END),
-                   sum(CASE WHEN r.status = 'refused' THEN 1 ELSE 0 END),
-                   sum(CASE WHEN r.status = 'cancelled' THEN 1 ELSE 0 END),
-                   sum(CASE WHEN r.status = 'sent' AND r.due_on < :today THEN 1 ELSE 0 END)
-            FROM referral_fact r
+        SELECT counts.*, coalesce(overdue.overdue, 0) FROM (
+            SELECT r.partner_id, sum(r.sent) AS sent, sum(r.accepted), sum(r.positive),
+                   sum(r.negative), sum(r.refused), sum(r.cancelled)
+            FROM referral_monthly r
             WHERE {referral.sql}
             GROUP BY r.partner_id
         ) AS counts
         JOIN partner p ON p.id = counts.partner_id
+        LEFT JOIN (
+            SELECT w.partner_id, count(*) AS overdue
+            FROM referral_fact w {hint}
+            WHERE {waiting.sql} AND w.status = 'sent' AND w.due_on < :today
+            GROUP BY w.partner_id
+        ) AS overdue ON overdue.partner_id = counts.partner_id
+        WHERE counts.sent > 0
         ORDER BY counts.sent DESC, p.name, counts.partner_id
     """
-    rows = _run(connection, sql, filters, today, referral.lists)
+    rows = _run(connection, sql, filters, today, {**referral.lists, **waiting.lists})
     return tuple(tuple(int(value) for value in row) for row in rows)
 
 

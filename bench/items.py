@@ -150,13 +150,13 @@ def _check_page(app: Any) -> None:
 
 
 def page_cold(task: Task) -> Measurement:
-    """Full script runs with Streamlit's data cache emptied before each (a restarted cache)."""
+    """Full script runs with the queries and figures uncached (after a write changed them)."""
     app, first = _page(task)
-    import streamlit as st
+    from rete.ui import dashboard
 
     seconds = []
     for _ in range(task.repetitions):
-        st.cache_data.clear()
+        dashboard.forget_results()
         elapsed, _ = timed(app.run)
         _check_page(app)
         seconds.append(elapsed)

@@ -18,11 +18,11 @@ from sqlalchemy import Engine, text
 
 from bench import canonical
 from bench.canonical import Numbers, Rows
-from rete import queries
+from rete import queries, readmodel
 from rete.filters import Filters, month_range
 
 BASE_TABLES = ("need", "interview", "household", "neighbourhood", "category", "referral", "partner")
-ACCEPTED_STATUSES = list(queries.ACCEPTED_STATUSES)
+ACCEPTED_STATUSES = list(readmodel.ACCEPTED_STATUSES)
 TOP = queries.TOP_NEIGHBOURHOODS
 
 

@@ -163,7 +163,7 @@ def table_rows() -> list[Row]:
             lambda r: seconds(r.page_cold.first_seconds or math.nan),
         ),
         Row(
-            "Cruscotto, cold cache (st.cache_data cleared)",
+            "Cruscotto, cold cache (queries and figures uncached)",
             lambda r: timed_cell(r.page_cold.median, r.page_cold.peak_mb),
             "< 1.5 s",
             lambda r: r.page_cold.median < 1.5,

@@ -25,8 +25,9 @@ dashboard.kpi_tiles(current, previous, dashboard.previous_label(filters))
 by_area = dashboard.load(app_db, "needs_by_area", filters, now)
 st.subheader("Bisogni per area")
 dashboard.chart_block(
-    charts.needs_by_area_bar(by_area, f"Bisogni rilevati per area · {period}"),
     by_area,
+    charts.needs_by_area_bar,
+    f"Bisogni rilevati per area · {period}",
     key="area",
     filename="bisogni_per_area.csv",
     columns={"area": "Area", "needs": "Bisogni"},
@@ -35,13 +36,11 @@ dashboard.chart_block(
 by_neighbourhood = dashboard.load(app_db, "neighbourhood_area", filters, now)
 st.subheader("Bisogni per quartiere")
 dashboard.chart_block(
-    charts.neighbourhood_area_stacked(
-        by_neighbourhood,
-        f"Bisogni per quartiere e area · {period}",
-        tax.area_colours(),
-        tax.area_order(),
-    ),
     by_neighbourhood,
+    charts.neighbourhood_area_stacked,
+    f"Bisogni per quartiere e area · {period}",
+    tax.area_colours(),
+    tax.area_order(),
     key="neighbourhood",
     filename="bisogni_per_quartiere.csv",
     columns={
@@ -58,8 +57,9 @@ dashboard.chart_block(
 heatmap = dashboard.load(app_db, "heatmap", filters, now)
 st.subheader("Quartieri e bisogni specifici")
 dashboard.chart_block(
-    charts.neighbourhood_need_heatmap(heatmap, f"Bisogni specifici per quartiere · {period}"),
     heatmap,
+    charts.neighbourhood_need_heatmap,
+    f"Bisogni specifici per quartiere · {period}",
     key="heatmap",
     filename="quartieri_bisogni_specifici.csv",
     columns={
@@ -73,10 +73,11 @@ dashboard.chart_block(
 trend = dashboard.load(app_db, "trend", filters, now)
 st.subheader("Andamento mensile")
 dashboard.chart_block(
-    charts.monthly_trend_lines(
-        trend, f"Bisogni per mese e area · {period}", tax.area_colours(), tax.area_order()
-    ),
     trend,
+    charts.monthly_trend_lines,
+    f"Bisogni per mese e area · {period}",
+    tax.area_colours(),
+    tax.area_order(),
     key="trend",
     filename="andamento_mensile.csv",
     columns={"month_label": "Mese", "area": "Area", "needs": "Bisogni"},
@@ -85,8 +86,9 @@ dashboard.chart_block(
 outcomes = dashboard.load(app_db, "referrals", filters, now)
 st.subheader("Esiti delle segnalazioni per ente")
 dashboard.chart_block(
-    charts.referral_outcomes_bar(outcomes, f"Segnalazioni per ente ed esito · inviate {period}"),
     outcomes,
+    charts.referral_outcomes_bar,
+    f"Segnalazioni per ente ed esito · inviate {period}",
     key="referrals",
     filename="esiti_segnalazioni_per_ente.csv",
     columns={

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -306,17 +307,19 @@ class NeedFact(Base):
             "category_id",
             "channel_code",
         ),
+        Index("ix_need_fact_area_month", "area_id", "month", "household_id", "interview_id"),
+        Index("ix_need_fact_interview", "interview_id"),
+        # Distinct households of a long period: read in household order, no temporary B-tree.
+        # SQLite's planner never picks it on its own (queries name it with INDEXED BY).
         Index(
-            "ix_need_fact_month_household",
-            "month",
+            "ix_need_fact_household",
             "household_id",
+            "month",
             "neighbourhood_id",
             "area_id",
             "category_id",
             "channel_code",
         ),
-        Index("ix_need_fact_area_month", "area_id", "month", "household_id", "interview_id"),
-        Index("ix_need_fact_interview", "interview_id"),
     )
 
     need_id: Mapped[int] = mapped_column(ForeignKey("need.id"), primary_key=True)
@@ -366,6 +369,20 @@ class ReferralFact(Base):
             "channel_code",
         ),
         Index("ix_referral_fact_need", "need_id"),
+        # "In ritardo": the few referrals still waiting, by due date. Partial, so that no
+        # other query on status is drawn to it; a query must say status = 'sent' as a literal.
+        Index(
+            "ix_referral_fact_waiting",
+            "due_on",
+            "sent_month",
+            "partner_id",
+            "neighbourhood_id",
+            "area_id",
+            "category_id",
+            "channel_code",
+            sqlite_where=text("status = 'sent'"),
+            postgresql_where=text("status = 'sent'"),
+        ),
     )
 
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), primary_key=True)
@@ -383,3 +400,41 @@ class ReferralFact(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     accepted_on: Mapped[dt.date | None] = mapped_column(Date)
     days_to_accept: Mapped[int | None] = mapped_column(Integer)
+
+
+class ReferralMonthly(Base):
+    """Referrals per sent month x neighbourhood x specific need x channel x partner, one count
+    per outcome in columns; moved by +1/-1 like need_monthly. A status change moves a referral
+    from one column to another."""
+
+    __tablename__ = "referral_monthly"
+    __table_args__ = ({"sqlite_with_rowid": False},)  # the primary key is the table: range scans
+
+    sent_month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    partner_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)  # now accepted or closed
+    positive: Mapped[int] = mapped_column(Integer, default=0)  # closed, positive outcome
+    negative: Mapped[int] = mapped_column(Integer, default=0)  # closed, negative outcome
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReferralDays(Base):
+    """How many referrals taken in charge took each number of days, per sent month x
+    neighbourhood x specific need x channel: the histogram the median is read from.
+
+    Days first in the key: the histogram's GROUP BY then follows the key, with no sorting."""
+
+    __tablename__ = "referral_days"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    days_to_accept: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sent_month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    neighbourhood_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    referrals: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,7 +2,9 @@
 
 - `need_fact`: one row per need of a live (not soft-deleted) interview, with the filter columns;
 - `need_monthly`: counts per month x neighbourhood x specific need x channel, moved by +n/-n;
-- `referral_fact`: one row per referral of a live need, with the same filter columns.
+- `referral_fact`: one row per referral of a live need, with the same filter columns;
+- `referral_monthly`: referrals per sent month x neighbourhood x specific need x channel x
+  partner, with a count per outcome; `referral_days`: the days each one taken in charge took.
 
 Writers call `add_facts` after inserting rows and `remove_facts` before changing or hiding them
 (an edit is a remove followed by an add), in the same session. `rebuild` recomputes everything
@@ -12,15 +14,30 @@ from the base tables, for bulk loads.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, cast, delete, extract, func, insert, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    Table,
+    and_,
+    case,
+    cast,
+    delete,
+    extract,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
 from rete.models import (
+    Base,
     Category,
     Household,
     Interview,
@@ -29,8 +46,12 @@ from rete.models import (
     NeedMonthly,
     Neighbourhood,
     Referral,
+    ReferralDays,
     ReferralFact,
+    ReferralMonthly,
 )
+
+ACCEPTED_STATUSES = ("accepted", "closed")  # the referral reached "presa in carico"
 
 
 class days_between(FunctionElement[int]):
@@ -156,46 +177,117 @@ def _selected_facts(interview_ids: Collection[int] | None, need_ids: Collection[
     return condition
 
 
-def _monthly_deltas(session: Session, condition: list[Any]) -> list[Any]:
-    return list(
-        session.execute(
+# --- Roll-ups: sums of fact rows per key, moved by the facts that come and go
+
+
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A table of sums over a fact table: `measures` (aggregates of fact rows) per `keys`.
+
+    The first measure counts every row the roll-up holds: a row whose first measure falls to
+    zero is deleted.
+    """
+
+    model: type[Base]
+    keys: dict[str, Any]  # roll-up column -> fact column (a mapped attribute)
+    measures: dict[str, ColumnElement[int]]  # roll-up column -> aggregate of the fact rows
+    only: tuple[ColumnElement[bool], ...] = ()  # the fact rows it counts at all
+
+    @property
+    def table(self) -> Table:
+        return self.model.__table__  # type: ignore[return-value]
+
+    def sums(self, *condition: ColumnElement[bool]) -> Select[Any]:
+        """The roll-up's rows for the fact rows matching `condition`."""
+        return (
             select(
-                NeedFact.month,
-                NeedFact.neighbourhood_id,
-                NeedFact.category_id,
-                NeedFact.channel_code,
-                func.count(),
+                *(column.label(name) for name, column in self.keys.items()),
+                *(aggregate.label(name) for name, aggregate in self.measures.items()),
             )
-            .where(*condition)
-            .group_by(
-                NeedFact.month,
-                NeedFact.neighbourhood_id,
-                NeedFact.category_id,
-                NeedFact.channel_code,
-            )
-        ).all()
-    )
+            .where(*self.only, *condition)
+            .group_by(*self.keys.values())
+        )
 
 
-def _move_monthly(session: Session, deltas: list[Any], sign: int) -> None:
+_REFERRAL_KEYS = {
+    "sent_month": ReferralFact.sent_month,
+    "neighbourhood_id": ReferralFact.neighbourhood_id,
+    "category_id": ReferralFact.category_id,
+    "channel_code": ReferralFact.channel_code,
+}
+_CLOSED = ReferralFact.status == "closed"
+
+NEED_MONTHLY = Rollup(
+    NeedMonthly,
+    keys={
+        "month": NeedFact.month,
+        "neighbourhood_id": NeedFact.neighbourhood_id,
+        "category_id": NeedFact.category_id,
+        "channel_code": NeedFact.channel_code,
+    },
+    measures={"needs": func.count()},
+)
+REFERRAL_MONTHLY = Rollup(
+    ReferralMonthly,
+    keys={**_REFERRAL_KEYS, "partner_id": ReferralFact.partner_id},
+    measures={
+        "sent": func.count(),
+        "accepted": count_if(ReferralFact.status.in_(ACCEPTED_STATUSES)),
+        "positive": count_if(and_(_CLOSED, ReferralFact.outcome == "positive")),
+        "negative": count_if(and_(_CLOSED, ReferralFact.outcome == "negative")),
+        "refused": count_if(ReferralFact.status == "refused"),
+        "cancelled": count_if(ReferralFact.status == "cancelled"),
+    },
+)
+REFERRAL_DAYS = Rollup(
+    ReferralDays,
+    keys={"days_to_accept": ReferralFact.days_to_accept, **_REFERRAL_KEYS},
+    measures={"referrals": func.count()},
+    only=(
+        ReferralFact.status.in_(ACCEPTED_STATUSES),
+        ReferralFact.days_to_accept.is_not(None),
+    ),
+)
+REFERRAL_ROLLUPS = (REFERRAL_MONTHLY, REFERRAL_DAYS)
+
+
+def _move(session: Session, rollup: Rollup, condition: list[Any], sign: int) -> None:
+    """Add (sign +1) or take away (-1) the fact rows matching `condition` in `rollup`."""
+    rows = session.execute(rollup.sums(*condition)).mappings().all()
     dialect = session.get_bind().dialect.name
     upsert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for month, neighbourhood_id, category_id, channel_code, count in deltas:
-        statement = upsert(NeedMonthly).values(
-            month=month,
-            neighbourhood_id=neighbourhood_id,
-            category_id=category_id,
-            channel_code=channel_code,
-            needs=sign * count,
+    table = rollup.table
+    total = table.c[next(iter(rollup.measures))]
+    for row in rows:
+        key = {name: row[name] for name in rollup.keys}
+        statement = upsert(table).values(
+            {**key, **{name: sign * row[name] for name in rollup.measures}}
         )
         session.execute(
             statement.on_conflict_do_update(
-                index_elements=["month", "neighbourhood_id", "category_id", "channel_code"],
-                set_={"needs": NeedMonthly.needs + sign * count},
+                index_elements=list(key),
+                set_={name: table.c[name] + sign * row[name] for name in rollup.measures},
             )
         )
-    if sign < 0 and deltas:
-        session.execute(delete(NeedMonthly).where(NeedMonthly.needs <= 0))
+        if sign < 0:
+            session.execute(
+                delete(table)
+                .where(*(table.c[name] == value for name, value in key.items()))
+                .where(total <= 0)
+            )
+
+
+def _refill(session: Session, rollup: Rollup) -> None:
+    table = rollup.table
+    session.execute(delete(table))
+    session.execute(insert(table).from_select([*rollup.keys, *rollup.measures], rollup.sums()))
+
+
+# --- Writers' entry points
 
 
 def add_facts(
@@ -210,7 +302,7 @@ def add_facts(
         insert(NeedFact).from_select(NEED_FACT_COLUMNS, _need_fact_source(interview_ids, need_ids))
     )
     condition = _selected_facts(interview_ids, need_ids)
-    _move_monthly(session, _monthly_deltas(session, condition), +1)
+    _move(session, NEED_MONTHLY, condition, +1)
     selected_needs = select(NeedFact.need_id).where(*condition)
     session.execute(
         insert(ReferralFact).from_select(
@@ -218,6 +310,8 @@ def add_facts(
             _referral_fact_source(selected_needs, None),  # type: ignore[arg-type]
         )
     )
+    for rollup in REFERRAL_ROLLUPS:
+        _move(session, rollup, [ReferralFact.need_id.in_(selected_needs)], +1)
 
 
 def remove_facts(
@@ -229,50 +323,45 @@ def remove_facts(
     """Take the selected needs (and their referrals) out of the read model."""
     session.flush()
     condition = _selected_facts(interview_ids, need_ids)
-    _move_monthly(session, _monthly_deltas(session, condition), -1)
     selected_needs = select(NeedFact.need_id).where(*condition)
+    for rollup in REFERRAL_ROLLUPS:
+        _move(session, rollup, [ReferralFact.need_id.in_(selected_needs)], -1)
     session.execute(delete(ReferralFact).where(ReferralFact.need_id.in_(selected_needs)))
+    _move(session, NEED_MONTHLY, condition, -1)
     session.execute(delete(NeedFact).where(*condition))
 
 
 def refresh_referral_facts(session: Session, referral_ids: Collection[int]) -> None:
     """Rewrite the fact rows of referrals whose status, dates or outcome changed."""
     session.flush()
-    session.execute(delete(ReferralFact).where(ReferralFact.referral_id.in_(referral_ids)))
+    selected = [ReferralFact.referral_id.in_(referral_ids)]
+    for rollup in REFERRAL_ROLLUPS:
+        _move(session, rollup, selected, -1)
+    session.execute(delete(ReferralFact).where(*selected))
     session.execute(
         insert(ReferralFact).from_select(
             REFERRAL_FACT_COLUMNS, _referral_fact_source(None, referral_ids)
         )
     )
+    for rollup in REFERRAL_ROLLUPS:
+        _move(session, rollup, selected, +1)
 
 
 def rebuild(session: Session) -> None:
     """Recompute the whole read model from the base tables (bulk loads, repairs)."""
     session.flush()
+    for rollup in REFERRAL_ROLLUPS:
+        session.execute(delete(rollup.table))
     session.execute(delete(ReferralFact))
     session.execute(delete(NeedMonthly))
     session.execute(delete(NeedFact))
     session.execute(insert(NeedFact).from_select(NEED_FACT_COLUMNS, _need_fact_source(None, None)))
-    session.execute(
-        insert(NeedMonthly).from_select(
-            ["month", "neighbourhood_id", "category_id", "channel_code", "needs"],
-            select(
-                NeedFact.month,
-                NeedFact.neighbourhood_id,
-                NeedFact.category_id,
-                NeedFact.channel_code,
-                func.count(),
-            ).group_by(
-                NeedFact.month,
-                NeedFact.neighbourhood_id,
-                NeedFact.category_id,
-                NeedFact.channel_code,
-            ),
-        )
-    )
+    _refill(session, NEED_MONTHLY)
     session.execute(
         insert(ReferralFact).from_select(REFERRAL_FACT_COLUMNS, _referral_fact_source(None, None))
     )
+    for rollup in REFERRAL_ROLLUPS:
+        _refill(session, rollup)
 
 
 def set_need_status(session: Session, need_id: int, status: str) -> None:

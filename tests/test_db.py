@@ -1,13 +1,16 @@
 import datetime as dt
 
 import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
-from rete import bootstrap, db, records, taxonomy
+from rete import bootstrap, db, demo, records, taxonomy
 from rete.config import Settings
 from rete.db import session_scope
 from rete.errors import DatabaseUnavailable, SchemaOutdated, SchemaTooNew
-from rete.models import Base, Category
+from rete.models import Base, Category, ReferralDays, ReferralMonthly
 
 
 def test_the_first_migration_creates_every_table_of_the_model(engine):
@@ -111,3 +114,30 @@ def test_a_percent_sign_in_the_database_url_does_not_break_the_migrations(tmp_pa
     engine = db.get_engine(f"sqlite:///{tmp_path / 'p%40ss.db'}")
     db.upgrade(engine)
     assert db.schema_state(engine).is_current
+
+
+def test_the_migrations_build_exactly_the_schema_of_the_models(engine):
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_migration_0002_fills_the_referral_roll_ups_from_the_facts(engine):
+    demo.load_demo(engine, households=60, seed=7, months=6, today=dt.date(2026, 10, 31))
+    before = _referral_rollups(engine)
+    assert before[0] and before[1], "the demo sent and accepted no referral"
+    config = db.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    assert not {"referral_monthly", "referral_days"} & set(inspect(engine).get_table_names())
+    db.upgrade(engine)
+    assert _referral_rollups(engine) == before
+
+
+def _referral_rollups(engine) -> tuple[list, list]:
+    with engine.connect() as connection:
+        return tuple(
+            sorted(tuple(row) for row in connection.execute(select(model.__table__)))
+            for model in (ReferralMonthly, ReferralDays)
+        )

@@ -81,7 +81,16 @@ def fingerprint(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 def read_model(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     prints = fingerprint(engine)
-    return {name: prints[name] for name in ("need_fact", "need_monthly", "referral_fact")}
+    return {
+        name: prints[name]
+        for name in (
+            "need_fact",
+            "need_monthly",
+            "referral_fact",
+            "referral_monthly",
+            "referral_days",
+        )
+    }
 
 
 def count(engine: Engine, model: Any) -> int:
@@ -573,3 +582,17 @@ def test_any_small_demo_satisfies_every_invariant(
     )
     assert summary.startswith(f"{households} nuclei")
     assert_demo_invariants(engine, today, months)
+
+
+def test_a_demo_load_on_postgresql_leaves_planner_statistics(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("planner statistics are refreshed on PostgreSQL only")
+    demo.load_demo(engine, households=30, seed=3, months=3, today=dt.date(2026, 10, 31))
+    with engine.connect() as connection:
+        never_analysed = connection.execute(
+            text(
+                "SELECT relname FROM pg_class WHERE relname IN "
+                "('need', 'need_fact', 'referral', 'referral_fact') AND reltuples < 0"
+            )
+        ).all()
+    assert never_analysed == []

@@ -23,13 +23,51 @@ from rete.models import (
     Neighbourhood,
     Partner,
     Referral,
+    ReferralDays,
     ReferralFact,
+    ReferralMonthly,
 )
 
 TODAY = dt.date(2026, 11, 25)
 
 
-def expected_read_model(session: Session) -> tuple[set, Counter, set]:
+def expected_referral_rollups(referrals: set) -> tuple[Counter, Counter]:
+    """referral_monthly and referral_days, summed in Python from the expected referral facts."""
+    monthly, days = Counter(), Counter()
+    for referral in referrals:
+        _, _, partner, _, month, _, neighbourhood, _, _, category, channel = referral[:11]
+        status, outcome, _, days_to_accept = referral[11:]
+        key = (month, neighbourhood, category, channel, partner)
+        monthly[(*key, "sent")] += 1
+        if status in ("accepted", "closed"):
+            monthly[(*key, "accepted")] += 1
+            if days_to_accept is not None:
+                days[(days_to_accept, month, neighbourhood, category, channel)] += 1
+        if status == "closed":
+            monthly[(*key, outcome)] += 1
+        if status in ("refused", "cancelled"):
+            monthly[(*key, status)] += 1
+    return monthly, days
+
+
+def actual_referral_rollups(session: Session) -> tuple[Counter, Counter]:
+    monthly = Counter()
+    for row in session.scalars(select(ReferralMonthly)):
+        key = (row.sent_month, row.neighbourhood_id, row.category_id, row.channel_code)
+        for column in ("sent", "accepted", "positive", "negative", "refused", "cancelled"):
+            monthly[(*key, row.partner_id, column)] = getattr(row, column)
+    days = Counter(
+        {
+            (r.days_to_accept, r.sent_month, r.neighbourhood_id, r.category_id, r.channel_code): (
+                r.referrals
+            )
+            for r in session.scalars(select(ReferralDays))
+        }
+    )
+    return +monthly, days  # +: drop the zero counts
+
+
+def expected_read_model(session: Session) -> tuple:
     """Recompute the read model in plain Python from the base tables."""
     live = {i.id: i for i in session.scalars(select(Interview)) if i.deleted_at is None}
     households = {h.id: h for h in session.scalars(select(Household))}
@@ -81,10 +119,10 @@ def expected_read_model(session: Session) -> tuple[set, Counter, set]:
                 days,
             )
         )
-    return facts, monthly, referrals
+    return facts, monthly, referrals, *expected_referral_rollups(referrals)
 
 
-def actual_read_model(session: Session) -> tuple[set, Counter, set]:
+def actual_read_model(session: Session) -> tuple:
     facts = {
         tuple(getattr(f, c) for c in readmodel.NEED_FACT_COLUMNS)
         for f in session.scalars(select(NeedFact))
@@ -99,7 +137,7 @@ def actual_read_model(session: Session) -> tuple[set, Counter, set]:
         tuple(getattr(r, c) for c in readmodel.REFERRAL_FACT_COLUMNS)
         for r in session.scalars(select(ReferralFact))
     }
-    return facts, monthly, referrals
+    return facts, monthly, referrals, *actual_referral_rollups(session)
 
 
 def setup_world(engine) -> dict:
@@ -134,6 +172,11 @@ action = st.one_of(
     st.tuples(st.just("restore"), st.integers(0, 50)),
     st.tuples(st.just("refer"), st.integers(0, 50), st.integers(0, 20)),
     st.tuples(st.just("accept"), st.integers(0, 50), st.integers(0, 20)),
+    st.tuples(
+        st.just("settle"),
+        st.integers(0, 50),
+        st.sampled_from(["refused", "cancelled", "positive", "negative"]),
+    ),
 )
 
 
@@ -184,6 +227,16 @@ def apply(session: Session, world: dict, step: tuple) -> None:
                 "accepted",
                 referral.sent_on + dt.timedelta(days=step[2]),
             )
+            readmodel.refresh_referral_facts(session, [referral.id])
+    elif kind == "settle":
+        referrals = session.scalars(select(Referral).order_by(Referral.id)).all()
+        if referrals:
+            referral = referrals[step[1] % len(referrals)]
+            if step[2] in ("positive", "negative"):
+                referral.status, referral.outcome = "closed", step[2]
+                referral.accepted_on = referral.accepted_on or referral.sent_on
+            else:
+                referral.status, referral.outcome, referral.accepted_on = step[2], None, None
             readmodel.refresh_referral_facts(session, [referral.id])
 
 

@@ -51,6 +51,12 @@ def load(app_db: AppDatabase, name: str, filters: Filters, now: dt.date) -> Any:
     return _cached_query(name, engine_url(app_db), current_version(app_db), filters, now)
 
 
+def forget_results() -> None:
+    """Empty the query and figure caches: the state after a write that changed every number."""
+    _cached_query.clear()
+    _figure.clear()
+
+
 # --- KPI tiles ---
 
 
@@ -124,23 +130,39 @@ def _inert_in_a_spreadsheet(value: object) -> object:
     return value
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _figure(
+    name: str, _build: Callable[..., go.Figure | None], frame: pd.DataFrame, *args: Any
+) -> Any:
+    """Build a chart once per frame: building Plotly figures is most of a warm page's time.
+
+    Keyed on the builder's `name` (Streamlit cannot hash a function), the frame and the
+    arguments. Shared by every session (cache_resource): the frames are anonymous aggregates and
+    st.plotly_chart only reads the figure.
+    """
+    return _build(frame, *args)
+
+
 def chart_block(
-    figure: go.Figure | None,
     frame: pd.DataFrame,
-    *,
+    build: Callable[..., go.Figure | None],
+    *args: Any,
     key: str,
     filename: str,
     columns: dict[str, str],
     empty_message: str = "Nessun dato per i filtri scelti: allargare il periodo o togliere qualche filtro.",
 ) -> None:
-    """A chart, or a friendly message when there is nothing to draw, and its data as CSV."""
-    if frame.empty or figure is None:
+    """The chart `build(frame, *args)`, or a friendly message when there is nothing to draw,
+    and its data as CSV, written only when someone downloads it."""
+    name = f"{build.__module__}.{build.__qualname__}"
+    figure = None if frame.empty else _figure(name, build, frame, *args)
+    if figure is None:
         st.info(empty_message, icon=":material/filter_alt_off:")
         return
     st.plotly_chart(figure, config=PLOTLY_CONFIG, theme=None, key=f"chart_{key}")
     st.download_button(
         "Scarica i dati (CSV)",
-        data=to_csv(frame, columns),
+        data=lambda: to_csv(frame, columns),
         file_name=filename,
         mime="text/csv",
         icon=":material/download:",
