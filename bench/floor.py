@@ -37,7 +37,7 @@ class Where:
 
 
 def where(filters: Filters, alias: str, *, month: str = "month", has_area: bool = True) -> Where:
-    """The filters on `alias` (the same rules as `rete.queries._conditions`)."""
+    """The filters on `alias` (the same rules as `rete.queries.common.conditions`)."""
     clauses = [f"{alias}.{month} BETWEEN :start AND :end"]
     lists: dict[str, list[Any]] = {}
     if filters.neighbourhood_ids:

@@ -124,7 +124,7 @@ def join_tables(tables: dict[str, pd.DataFrame]) -> Joined:
 
 
 def _filtered(frame: pd.DataFrame, filters: Filters, month_column: str) -> pd.DataFrame:
-    """The rows the filters keep (the same rules as `rete.queries._conditions`)."""
+    """The rows the filters keep (the same rules as `rete.queries.common.conditions`)."""
     keep = frame[month_column].between(filters.start, filters.end)
     if filters.neighbourhood_ids:
         keep &= frame["neighbourhood_id"].isin(filters.neighbourhood_ids)

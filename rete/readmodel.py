@@ -210,6 +210,7 @@ class Rollup:
             )
             .where(*self.only, *condition)
             .group_by(*self.keys.values())
+            .order_by(*self.keys.values())  # rows are then locked in one order by every writer
         )
 
 
@@ -221,7 +222,7 @@ _REFERRAL_KEYS = {
 }
 _CLOSED = ReferralFact.status == "closed"
 
-NEED_MONTHLY = Rollup(
+NEED_MONTHLY_ROLLUP = Rollup(
     NeedMonthly,
     keys={
         "month": NeedFact.month,
@@ -231,7 +232,7 @@ NEED_MONTHLY = Rollup(
     },
     measures={"needs": func.count()},
 )
-REFERRAL_MONTHLY = Rollup(
+REFERRAL_MONTHLY_ROLLUP = Rollup(
     ReferralMonthly,
     keys={**_REFERRAL_KEYS, "partner_id": ReferralFact.partner_id},
     measures={
@@ -243,7 +244,7 @@ REFERRAL_MONTHLY = Rollup(
         "cancelled": count_if(ReferralFact.status == "cancelled"),
     },
 )
-REFERRAL_DAYS = Rollup(
+REFERRAL_DAYS_ROLLUP = Rollup(
     ReferralDays,
     keys={"days_to_accept": ReferralFact.days_to_accept, **_REFERRAL_KEYS},
     measures={"referrals": func.count()},
@@ -252,7 +253,7 @@ REFERRAL_DAYS = Rollup(
         ReferralFact.days_to_accept.is_not(None),
     ),
 )
-REFERRAL_ROLLUPS = (REFERRAL_MONTHLY, REFERRAL_DAYS)
+REFERRAL_ROLLUPS = (REFERRAL_MONTHLY_ROLLUP, REFERRAL_DAYS_ROLLUP)
 
 
 def _move(session: Session, rollup: Rollup, condition: list[Any], sign: int) -> None:
@@ -290,6 +291,29 @@ def _refill(session: Session, rollup: Rollup) -> None:
 # --- Writers' entry points
 
 
+def _lock_needs(session: Session, need_ids: Any) -> None:
+    """Hold the needs whose facts are about to change, in id order, before reading any fact.
+
+    Moving a roll-up reads fact rows in one statement and deletes them in another. On
+    PostgreSQL (READ COMMITTED) a writer changing the same need's facts in between would make
+    the two disagree and the roll-up drift; with the needs held, such writers run one after the
+    other and each sees the other's committed rows. SQLite lets one writer in at a time anyway
+    (it renders no FOR UPDATE).
+    """
+    session.execute(
+        select(Need.id).where(Need.id.in_(need_ids)).order_by(Need.id).with_for_update()
+    )
+
+
+def _needs_of(interview_ids: Collection[int] | None, need_ids: Collection[int] | None) -> Any:
+    query = select(Need.id)
+    if interview_ids is not None:
+        query = query.where(Need.interview_id.in_(interview_ids))
+    if need_ids is not None:
+        query = query.where(Need.id.in_(need_ids))
+    return query
+
+
 def add_facts(
     session: Session,
     *,
@@ -298,11 +322,12 @@ def add_facts(
 ) -> None:
     """Mirror the selected live needs (and their referrals) into the read model."""
     session.flush()
+    _lock_needs(session, _needs_of(interview_ids, need_ids))
     session.execute(
         insert(NeedFact).from_select(NEED_FACT_COLUMNS, _need_fact_source(interview_ids, need_ids))
     )
     condition = _selected_facts(interview_ids, need_ids)
-    _move(session, NEED_MONTHLY, condition, +1)
+    _move(session, NEED_MONTHLY_ROLLUP, condition, +1)
     selected_needs = select(NeedFact.need_id).where(*condition)
     session.execute(
         insert(ReferralFact).from_select(
@@ -322,18 +347,20 @@ def remove_facts(
 ) -> None:
     """Take the selected needs (and their referrals) out of the read model."""
     session.flush()
+    _lock_needs(session, _needs_of(interview_ids, need_ids))
     condition = _selected_facts(interview_ids, need_ids)
     selected_needs = select(NeedFact.need_id).where(*condition)
+    _move(session, NEED_MONTHLY_ROLLUP, condition, -1)  # roll-ups in the same order as add_facts
     for rollup in REFERRAL_ROLLUPS:
         _move(session, rollup, [ReferralFact.need_id.in_(selected_needs)], -1)
     session.execute(delete(ReferralFact).where(ReferralFact.need_id.in_(selected_needs)))
-    _move(session, NEED_MONTHLY, condition, -1)
     session.execute(delete(NeedFact).where(*condition))
 
 
 def refresh_referral_facts(session: Session, referral_ids: Collection[int]) -> None:
     """Rewrite the fact rows of referrals whose status, dates or outcome changed."""
     session.flush()
+    _lock_needs(session, select(Referral.need_id).where(Referral.id.in_(referral_ids)))
     selected = [ReferralFact.referral_id.in_(referral_ids)]
     for rollup in REFERRAL_ROLLUPS:
         _move(session, rollup, selected, -1)
@@ -350,13 +377,10 @@ def refresh_referral_facts(session: Session, referral_ids: Collection[int]) -> N
 def rebuild(session: Session) -> None:
     """Recompute the whole read model from the base tables (bulk loads, repairs)."""
     session.flush()
-    for rollup in REFERRAL_ROLLUPS:
-        session.execute(delete(rollup.table))
     session.execute(delete(ReferralFact))
-    session.execute(delete(NeedMonthly))
     session.execute(delete(NeedFact))
     session.execute(insert(NeedFact).from_select(NEED_FACT_COLUMNS, _need_fact_source(None, None)))
-    _refill(session, NEED_MONTHLY)
+    _refill(session, NEED_MONTHLY_ROLLUP)
     session.execute(
         insert(ReferralFact).from_select(REFERRAL_FACT_COLUMNS, _referral_fact_source(None, None))
     )

@@ -122,6 +122,25 @@ def test_the_migrations_build_exactly_the_schema_of_the_models(engine):
         assert compare_metadata(context, Base.metadata) == []
 
 
+def test_what_compare_metadata_cannot_see_is_as_the_models_say(engine):
+    """The partial index on waiting referrals, and SQLite roll-ups stored in key order."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            index = connection.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'ix_referral_fact_waiting'")
+            ).scalar_one()
+            for table in ("referral_monthly", "referral_days"):
+                definition = connection.execute(
+                    text("SELECT sql FROM sqlite_master WHERE name = :name"), {"name": table}
+                ).scalar_one()
+                assert "WITHOUT ROWID" in definition
+        else:
+            index = connection.execute(
+                text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_referral_fact_waiting'")
+            ).scalar_one()
+    assert "WHERE" in index and "'sent'" in index.split("WHERE", 1)[1]
+
+
 def test_migration_0002_fills_the_referral_roll_ups_from_the_facts(engine):
     demo.load_demo(engine, households=60, seed=7, months=6, today=dt.date(2026, 10, 31))
     before = _referral_rollups(engine)

@@ -85,6 +85,9 @@ def upgrade() -> None:
     )
     op.execute(FILL_REFERRAL_MONTHLY)
     op.execute(FILL_REFERRAL_DAYS)
+    if op.get_bind().dialect.name == "postgresql":  # statistics for the planner at once
+        op.execute("ANALYZE referral_monthly")
+        op.execute("ANALYZE referral_days")
     with op.batch_alter_table("need_fact", schema=None) as batch_op:
         batch_op.drop_index("ix_need_fact_month_household")
         batch_op.create_index(
