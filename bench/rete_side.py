@@ -1,4 +1,4 @@
-"""Rete's own queries, called the way the Cruscotto page calls them (`rete.ui.dashboard._QUERIES`).
+"""Rete's own queries, the ones the Cruscotto page runs (`rete.queries.cruscotto_data`).
 
 The page runs seven: the KPIs of the period and of the previous one, then one per chart. They are
 called here straight on `rete.queries` (no Streamlit cache), so each is measured on its own.

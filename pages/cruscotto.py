@@ -18,14 +18,12 @@ note = dashboard.current_month_note(filters, now)
 if note:
     st.caption(f":material/schedule: {note}")
 
-current = dashboard.load(app_db, "kpis", filters, now)
-previous = dashboard.load(app_db, "kpis", filters.previous(), now)
-dashboard.kpi_tiles(current, previous, dashboard.previous_label(filters))
+data = dashboard.cruscotto_data(app_db, filters, now)
+dashboard.kpi_tiles(data.kpis, data.previous_kpis, dashboard.previous_label(filters))
 
-by_area = dashboard.load(app_db, "needs_by_area", filters, now)
 st.subheader("Bisogni per area")
 dashboard.chart_block(
-    by_area,
+    data.by_area,
     charts.needs_by_area_bar,
     f"Bisogni rilevati per area · {period}",
     key="area",
@@ -33,10 +31,9 @@ dashboard.chart_block(
     columns={"area": "Area", "needs": "Bisogni"},
 )
 
-by_neighbourhood = dashboard.load(app_db, "neighbourhood_area", filters, now)
 st.subheader("Bisogni per quartiere")
 dashboard.chart_block(
-    by_neighbourhood,
+    data.by_neighbourhood,
     charts.neighbourhood_area_stacked,
     f"Bisogni per quartiere e area · {period}",
     tax.area_colours(),
@@ -54,10 +51,9 @@ dashboard.chart_block(
     },
 )
 
-heatmap = dashboard.load(app_db, "heatmap", filters, now)
 st.subheader("Quartieri e bisogni specifici")
 dashboard.chart_block(
-    heatmap,
+    data.heatmap,
     charts.neighbourhood_need_heatmap,
     f"Bisogni specifici per quartiere · {period}",
     key="heatmap",
@@ -70,10 +66,9 @@ dashboard.chart_block(
     },
 )
 
-trend = dashboard.load(app_db, "trend", filters, now)
 st.subheader("Andamento mensile")
 dashboard.chart_block(
-    trend,
+    data.trend,
     charts.monthly_trend_lines,
     f"Bisogni per mese e area · {period}",
     tax.area_colours(),
@@ -83,10 +78,9 @@ dashboard.chart_block(
     columns={"month_label": "Mese", "area": "Area", "needs": "Bisogni"},
 )
 
-outcomes = dashboard.load(app_db, "referrals", filters, now)
 st.subheader("Esiti delle segnalazioni per ente")
 dashboard.chart_block(
-    outcomes,
+    data.referral_outcomes,
     charts.referral_outcomes_bar,
     f"Segnalazioni per ente ed esito · inviate {period}",
     key="referrals",

@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -660,3 +661,27 @@ def check_agreement(
         assert trend[trend["month"] == month]["needs"].sum() == expected
     partners = queries.referral_outcomes_by_partner(engine, filters, PROPERTY_TODAY)
     assert partners["sent"].sum() == len(referrals)
+
+
+# --- The whole page at once
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_cruscotto_numbers_run_side_by_side_equal_each_query_on_its_own(
+    world: World, threads: int
+) -> None:
+    data = queries.cruscotto_data(world.engine, TWELVE_MONTHS, TODAY, threads=threads)
+    engine, filters = world.engine, TWELVE_MONTHS
+    assert data.kpis == queries.kpis(engine, filters, TODAY)
+    assert data.previous_kpis == queries.kpis(engine, filters.previous(), TODAY)
+    assert data.kpis.needs > 0 and data.previous_kpis != data.kpis
+    expected = {
+        "by_area": queries.needs_by_area(engine, filters),
+        "by_neighbourhood": queries.needs_by_neighbourhood_area(engine, filters),
+        "heatmap": queries.heatmap_neighbourhood_need(engine, filters),
+        "trend": queries.monthly_trend(engine, filters),
+        "referral_outcomes": queries.referral_outcomes_by_partner(engine, filters, TODAY),
+    }
+    for name, frame in expected.items():
+        assert not frame.empty, name
+        pd.testing.assert_frame_equal(getattr(data, name), frame)

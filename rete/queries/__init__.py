@@ -26,6 +26,7 @@ shape differs (see `kpis._distinct_counts`); SQLite is told which index to use w
 would pick a slower one (`with_hint`, rendered by `rete.db`).
 """
 
+from rete.queries.cruscotto import QUERY_THREADS, CruscottoData, cruscotto_data
 from rete.queries.kpis import HOUSEHOLD_ORDER_FROM_MONTHS, Kpis, kpis
 from rete.queries.needs import (
     AREA_COLUMNS,
@@ -50,9 +51,12 @@ __all__ = [
     "NEIGHBOURHOOD_AREA_COLUMNS",
     "OTHERS_LABEL",
     "PARTNER_COLUMNS",
+    "QUERY_THREADS",
     "TOP_NEIGHBOURHOODS",
     "TREND_COLUMNS",
+    "CruscottoData",
     "Kpis",
+    "cruscotto_data",
     "heatmap_neighbourhood_need",
     "kpis",
     "monthly_trend",

@@ -1,7 +1,7 @@
-"""The Cruscotto's building blocks: cached queries, KPI tiles, charts with their data as CSV.
+"""The Cruscotto's building blocks: its cached numbers, KPI tiles, charts with their data as CSV.
 
-Every cached query is keyed on the database URL, the data version, the filters and today's
-date, so another user's write, another database or a new day is never served a stale result.
+The numbers are cached on the database URL, the data version, the filters and today's date, so
+another user's write, another database or a new day is never served a stale result.
 """
 
 from __future__ import annotations
@@ -27,28 +27,14 @@ from rete.ui.frame import current_version, engine_url
 PLOTLY_CONFIG = {"displaylogo": False, "locale": "it"}
 
 
-_QUERIES: dict[str, Callable[..., Any]] = {
-    "kpis": lambda engine, filters, now: queries.kpis(engine, filters, now),
-    "needs_by_area": lambda engine, filters, now: queries.needs_by_area(engine, filters),
-    "neighbourhood_area": lambda engine, filters, now: queries.needs_by_neighbourhood_area(
-        engine, filters
-    ),
-    "heatmap": lambda engine, filters, now: queries.heatmap_neighbourhood_need(engine, filters),
-    "trend": lambda engine, filters, now: queries.monthly_trend(engine, filters),
-    "referrals": lambda engine, filters, now: queries.referral_outcomes_by_partner(
-        engine, filters, now
-    ),
-}
+@st.cache_data(show_spinner=False, max_entries=128)
+def _cached_cruscotto(url: str, version: int, filters: Filters, now: dt.date) -> Any:
+    return queries.cruscotto_data(get_engine(url), filters, now)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _cached_query(name: str, url: str, version: int, filters: Filters, now: dt.date) -> Any:
-    return _QUERIES[name](get_engine(url), filters, now)
-
-
-def load(app_db: AppDatabase, name: str, filters: Filters, now: dt.date) -> Any:
-    """A Cruscotto query, cached per database, data version, filters and day."""
-    return _cached_query(name, engine_url(app_db), current_version(app_db), filters, now)
+def cruscotto_data(app_db: AppDatabase, filters: Filters, now: dt.date) -> queries.CruscottoData:
+    """The Cruscotto's numbers, cached per database, data version, filters and day."""
+    return _cached_cruscotto(engine_url(app_db), current_version(app_db), filters, now)
 
 
 def forget_results() -> None:
