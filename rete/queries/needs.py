@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
-from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import Label
+from sqlalchemy import Engine, func
 
 from rete.filters import Filters, month_label, month_range
 from rete.models import Category, Neighbourhood
-from rete.queries.common import AREA, NEED_MONTHLY, as_frame, conditions, need_counts, with_area
+from rete.queries.common import AREA, NEED_MONTHLY, as_frame, need_counts, with_area
 from rete.taxonomy import FALLBACK_COLOUR
 
 TOP_NEIGHBOURHOODS = 15  # neighbourhoods shown one by one; the rest are summed as OTHERS_LABEL
@@ -131,60 +130,76 @@ class _Place:
     total: int
 
 
-def _ranked_places(connection: Connection, filters: Filters, top: int) -> dict[int | None, _Place]:
+def _cells(engine: Engine, filters: Filters) -> Sequence[Any]:
+    """Needs per neighbourhood x specific need (with their names, areas and homes), one statement:
+    a few thousand rows at most, which the two charts below rank and bucket in Python."""
+    counts = need_counts(filters, NEED_MONTHLY.c.neighbourhood_id.label("neighbourhood_id"))
+    statement = (
+        with_area(
+            counts,
+            counts.c.neighbourhood_id,
+            Neighbourhood.name.label("place"),
+            Neighbourhood.municipality,
+            Neighbourhood.homes,
+            Category.code,
+            Category.name.label("need"),
+            Category.sort_order.label("need_sort"),
+            AREA.code.label("area_code"),
+            AREA.name.label("area"),
+            AREA.sort_order.label("area_sort"),
+            AREA.colour,
+            counts.c.needs,
+        )
+        .join(Neighbourhood, Neighbourhood.id == counts.c.neighbourhood_id)
+        .where(counts.c.needs > 0)
+    )
+    with engine.connect() as connection:
+        return connection.execute(statement).all()
+
+
+def _ranked_places(cells: Sequence[Any], top: int) -> dict[int | None, _Place]:
     """The neighbourhoods with needs, most needs first, cut at `top`; the key None holds the rest
     summed as "Altri" (homes known only if known for all of them). Dict order = display order."""
-    totals = (
-        select(NEED_MONTHLY.c.neighbourhood_id, func.sum(NEED_MONTHLY.c.needs).label("total"))
-        .where(*conditions(NEED_MONTHLY, filters))
-        .group_by(NEED_MONTHLY.c.neighbourhood_id)
-        .subquery("totals")
+    totals: dict[int, int] = defaultdict(int)
+    about: dict[int, Any] = {}
+    for cell in cells:
+        totals[cell.neighbourhood_id] += int(cell.needs)
+        about[cell.neighbourhood_id] = cell
+    ranked = sorted(
+        totals, key=lambda id_: (-totals[id_], about[id_].place, about[id_].municipality)
     )
-    rows = connection.execute(
-        select(
-            Neighbourhood.id, Neighbourhood.name, Neighbourhood.municipality, Neighbourhood.homes
-        )
-        .add_columns(totals.c.total)
-        .join(totals, totals.c.neighbourhood_id == Neighbourhood.id)
-        .where(totals.c.total > 0)
-        .order_by(totals.c.total.desc(), Neighbourhood.name, Neighbourhood.municipality)
-    ).all()
-    places: dict[int | None, _Place] = {
-        id_: _Place(name, municipality, f"{name}{LABEL_SEPARATOR}{municipality}", homes, int(total))
-        for id_, name, municipality, homes, total in rows[:top]
-    }
-    rest = rows[top:]
+    places: dict[int | None, _Place] = {}
+    for id_ in ranked[:top]:
+        name, municipality = about[id_].place, about[id_].municipality
+        label = f"{name}{LABEL_SEPARATOR}{municipality}"
+        places[id_] = _Place(name, municipality, label, about[id_].homes, totals[id_])
+    rest = ranked[top:]
     if rest:
-        homes = [row.homes for row in rest]
+        homes = [about[id_].homes for id_ in rest]
         places[None] = _Place(
             neighbourhood=OTHERS_LABEL,
             municipality="",
             label=OTHERS_LABEL,
             homes=None if None in homes else sum(homes),
-            total=sum(int(row.total) for row in rest),
+            total=sum(totals[id_] for id_ in rest),
         )
     return places
 
 
-def _in_place_order(
-    rows: Sequence[Any], places: dict[int | None, _Place], then: Any
-) -> list[tuple[_Place, Any]]:
-    """Rows of bucketed counts with their place, in display order, then by `then(row)`.
-
-    The ranking and the counts are two statements: on PostgreSQL (READ COMMITTED) a write may
-    land between them, so a bucket missing from the ranking is shown as "Altri", not a crash.
-    """
-    others = places.get(None) or _Place(OTHERS_LABEL, "", OTHERS_LABEL, None, 0)
+def _bucketed(
+    cells: Sequence[Any], places: dict[int | None, _Place], key: Callable[[Any], Any]
+) -> list[tuple[_Place, Any, int]]:
+    """Needs summed per place (a shown neighbourhood, or "Altri") and `key(cell)`, in display
+    order: places as ranked, then by key. Each item: (place, the key's first cell, needs)."""
+    sums: dict[tuple[int | None, Any], int] = defaultdict(int)
+    first: dict[tuple[int | None, Any], Any] = {}
+    for cell in cells:
+        bucket = cell.neighbourhood_id if cell.neighbourhood_id in places else None
+        sums[(bucket, key(cell))] += int(cell.needs)
+        first.setdefault((bucket, key(cell)), cell)
     rank = {id_: position for position, id_ in enumerate(places)}
-    ordered = sorted(rows, key=lambda row: (rank.get(row[0], len(rank)), then(row)))
-    return [(places.get(row[0], others), row) for row in ordered]
-
-
-def _bucket(places: dict[int | None, _Place]) -> Label[Any]:
-    """The neighbourhood itself when among the first ones, NULL (= "Altri") otherwise."""
-    shown = [id_ for id_ in places if id_ is not None]
-    column = NEED_MONTHLY.c.neighbourhood_id
-    return case((column.in_(shown), column), else_=None).label("bucket")
+    ordered = sorted(sums, key=lambda pair: (rank[pair[0]], pair[1]))
+    return [(places[bucket], first[(bucket, k)], sums[(bucket, k)]) for bucket, k in ordered]
 
 
 def _per_100_homes(total: int, homes: int | None) -> float | None:
@@ -202,40 +217,25 @@ def needs_by_neighbourhood_area(
     charts show. `total` is the neighbourhood's needs over all areas; `homes` and
     `per_100_homes` are NaN where the number of homes is not known.
     """
-    with engine.connect() as connection:
-        places = _ranked_places(connection, filters, top)
-        if not places:
-            return as_frame([], NEIGHBOURHOOD_AREA_COLUMNS)
-        counts = need_counts(filters, _bucket(places))
-        rows = connection.execute(
-            with_area(
-                counts,
-                counts.c.bucket,
-                AREA.code,
-                AREA.name,
-                AREA.colour,
-                AREA.sort_order,
-                func.sum(counts.c.needs),
-            ).group_by(counts.c.bucket, AREA.id, AREA.code, AREA.name, AREA.colour, AREA.sort_order)
-        ).all()
-    records = []
-    for place, (_, code, name, colour, _, needs) in _in_place_order(
-        rows, places, lambda row: (row.sort_order, row.code)
-    ):
-        records.append(
-            (
-                place.neighbourhood,
-                place.municipality,
-                place.label,
-                code,
-                name,
-                colour or FALLBACK_COLOUR,
-                int(needs),
-                place.total,
-                place.homes,
-                _per_100_homes(place.total, place.homes),
-            )
+    cells = _cells(engine, filters)
+    places = _ranked_places(cells, top)
+    records = [
+        (
+            place.neighbourhood,
+            place.municipality,
+            place.label,
+            cell.area_code,
+            cell.area,
+            cell.colour or FALLBACK_COLOUR,
+            needs,
+            place.total,
+            place.homes,
+            _per_100_homes(place.total, place.homes),
         )
+        for place, cell, needs in _bucketed(
+            cells, places, lambda cell: (cell.area_sort, cell.area_code)
+        )
+    ]
     frame = as_frame(records, NEIGHBOURHOOD_AREA_COLUMNS)
     return frame.astype({"homes": "float64", "per_100_homes": "float64"})
 
@@ -248,41 +248,26 @@ def heatmap_neighbourhood_need(
     area, colour, needs]. Rows come neighbourhood by neighbourhood (same order and "Altri" rule
     as `needs_by_neighbourhood_area`); `need_order` ranks the specific needs of the frame in
     taxonomy order (area order, then need order), for the chart's need axis."""
-    with engine.connect() as connection:
-        places = _ranked_places(connection, filters, top)
-        if not places:
-            return as_frame([], HEATMAP_COLUMNS)
-        counts = need_counts(filters, _bucket(places))
-        rows = connection.execute(
-            with_area(
-                counts,
-                counts.c.bucket,
-                Category.code,
-                Category.name,
-                AREA.sort_order.label("area_sort"),
-                Category.sort_order.label("need_sort"),
-                AREA.code.label("area_code"),
-                AREA.name.label("area"),
-                AREA.colour,
-                counts.c.needs,
-            ).where(counts.c.needs > 0)
-        ).all()
-    # Taxonomy order of the specific needs present: area order, then need order within it.
-    taxonomy = sorted({(row.area_sort, row.area_code, row.need_sort, row.code) for row in rows})
-    need_order = {key[3]: rank for rank, key in enumerate(taxonomy)}
+    cells = _cells(engine, filters)
+    places = _ranked_places(cells, top)
+
+    def taxonomy_order(cell: Any) -> tuple[Any, ...]:
+        return (cell.area_sort, cell.area_code, cell.need_sort, cell.code)
+
+    need_order = {
+        key[3]: rank for rank, key in enumerate(sorted({taxonomy_order(c) for c in cells}))
+    }
     records = [
         (
             place.label,
-            code,
-            need,
-            need_order[code],
-            area_code,
-            area,
-            colour or FALLBACK_COLOUR,
-            int(needs),
+            cell.code,
+            cell.need,
+            need_order[cell.code],
+            cell.area_code,
+            cell.area,
+            cell.colour or FALLBACK_COLOUR,
+            needs,
         )
-        for place, (_, code, need, _, _, area_code, area, colour, needs) in _in_place_order(
-            rows, places, lambda row: need_order[row.code]
-        )
+        for place, cell, needs in _bucketed(cells, places, taxonomy_order)
     ]
     return as_frame(records, HEATMAP_COLUMNS)
