@@ -180,7 +180,7 @@ def _selected_facts(interview_ids: Collection[int] | None, need_ids: Collection[
 # --- Roll-ups: sums of fact rows per key, moved by the facts that come and go
 
 
-def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -237,11 +237,11 @@ REFERRAL_MONTHLY_ROLLUP = Rollup(
     keys={**_REFERRAL_KEYS, "partner_id": ReferralFact.partner_id},
     measures={
         "sent": func.count(),
-        "accepted": count_if(ReferralFact.status.in_(ACCEPTED_STATUSES)),
-        "positive": count_if(and_(_CLOSED, ReferralFact.outcome == "positive")),
-        "negative": count_if(and_(_CLOSED, ReferralFact.outcome == "negative")),
-        "refused": count_if(ReferralFact.status == "refused"),
-        "cancelled": count_if(ReferralFact.status == "cancelled"),
+        "accepted": _count_if(ReferralFact.status.in_(ACCEPTED_STATUSES)),
+        "positive": _count_if(and_(_CLOSED, ReferralFact.outcome == "positive")),
+        "negative": _count_if(and_(_CLOSED, ReferralFact.outcome == "negative")),
+        "refused": _count_if(ReferralFact.status == "refused"),
+        "cancelled": _count_if(ReferralFact.status == "cancelled"),
     },
 )
 REFERRAL_DAYS_ROLLUP = Rollup(
