@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,20 @@ def test_a_link_to_a_view_survives_the_login(app):
     login(app, "admin", "demo")
     redirect = next(h.proto.body for h in app.get("html") if "/auth/session" in h.proto.body)
     assert "next=%2F%3Farea%3DECO%26periodo%3Danno" in redirect
+
+
+def test_a_hostile_link_reaches_the_login_redirect_only_url_encoded(app):
+    app.query_params["area"] = "</script><script>alert(1)</script>"
+    app.query_params["canale"] = "x)\"'](javascript:alert(1))"
+    login(app, "admin", "demo")
+    redirect = next(h.proto.body for h in app.get("html") if "/auth/session" in h.proto.body)
+    argument = re.fullmatch(r"<script>window\.location\.replace\((.*)\);</script>", redirect)
+    assert argument, redirect
+    path = json.loads(argument.group(1))
+    assert re.fullmatch(r"[A-Za-z0-9/_.?=&%+-]+", path), path
+    assert "alert%25281%2529" in path  # the payload is still there, only encoded
+    link = next(m.value for m in app.markdown if "proseguire da qui" in m.value)
+    assert link.endswith(f"[proseguire da qui]({path}).")
 
 
 def test_direzione_sees_the_cruscotto_but_not_the_audit_trail(app):

@@ -122,7 +122,9 @@ def require_page(page: str) -> auth.CurrentUser:
 def _redirect(path: str, message: str) -> None:
     """Send the browser to one of Rete's HTTP routes (a script cannot set cookies)."""
     st.info(message, icon=":material/hourglass_top:")
-    # The path is built here from a token we generated, never from user input.
+    # `path` is one of our routes with a query made by urlencode (the ticket we generated, and
+    # `next`, the page's own query string encoded twice): no quote, bracket or angle bracket
+    # of what a link carried can reach the script or the Markdown link unescaped.
     st.html(
         f"<script>window.location.replace({json.dumps(path)});</script>",
         unsafe_allow_javascript=True,
