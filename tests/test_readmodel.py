@@ -294,27 +294,23 @@ def test_a_failed_write_leaves_the_read_model_and_the_data_untouched(engine):
         assert (actual_read_model(session), session.scalars(select(Interview.id)).all()) == before
 
 
-def test_two_users_deleting_the_same_interview_at_once_move_the_counts_once(engine):
-    """The second delete waits for the first, then finds nothing left to do."""
-    world = setup_world(engine)
-    with session_scope(engine) as session:
-        apply(session, world, ("record", 0, 3, "telefono", [0, 1]))
-        apply(session, world, ("record", 0, 5, "telefono", [0]))
-        first = session.scalars(select(Interview.id).order_by(Interview.id)).first()
-    first_done, errors = threading.Event(), []
+def while_the_first_writer_holds_its_rows(engine, first, second) -> list[Exception]:
+    """Run `first` in a transaction that stays open half a second after its writes, and
+    `second` in another transaction started meanwhile; the errors of `second`, if any."""
+    first_wrote, errors = threading.Event(), []
 
     def first_user() -> None:
         with session_scope(engine) as session:
-            records.soft_delete_interview(session, first)
-            first_done.set()
-            time.sleep(0.5)  # still holding the row while the second user starts
+            first(session)
+            first_wrote.set()
+            time.sleep(0.5)  # changed but not committed while the second user starts
 
     def second_user() -> None:
-        first_done.wait()
+        first_wrote.wait()
         try:
             with session_scope(engine) as session:
-                records.soft_delete_interview(session, first)
-        except Exception as error:  # surfaced below, not swallowed
+                second(session)
+        except Exception as error:  # returned to the test, not swallowed
             errors.append(error)
 
     threads = [threading.Thread(target=first_user), threading.Thread(target=second_user)]
@@ -322,7 +318,21 @@ def test_two_users_deleting_the_same_interview_at_once_move_the_counts_once(engi
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_two_users_deleting_the_same_interview_at_once_move_the_counts_once(engine):
+    """The second delete waits for the first, then finds nothing left to do."""
+    world = setup_world(engine)
+    with session_scope(engine) as session:
+        apply(session, world, ("record", 0, 3, "telefono", [0, 1]))
+        apply(session, world, ("record", 0, 5, "telefono", [0]))
+        first = session.scalars(select(Interview.id).order_by(Interview.id)).first()
+
+    def delete(session: Session) -> None:
+        records.soft_delete_interview(session, first)
+
+    assert while_the_first_writer_holds_its_rows(engine, delete, delete) == []
     with Session(engine) as session:
         assert actual_read_model(session) == expected_read_model(session)
         deletions = session.scalars(
@@ -340,29 +350,15 @@ def test_a_referral_answered_while_its_interview_is_deleted_leaves_the_counts_ri
             apply(session, world, ("refer", need, 2))
         interview = session.scalars(select(Interview.id).order_by(Interview.id)).first()
         referral = session.scalars(select(Referral.id).order_by(Referral.id)).first()
-    first_done, errors = threading.Event(), []
 
-    def deleting_user() -> None:
-        with session_scope(engine) as session:
-            records.soft_delete_interview(session, interview)
-            first_done.set()
-            time.sleep(0.5)  # the read model is changed but not committed yet
+    def delete(session: Session) -> None:
+        records.soft_delete_interview(session, interview)
 
-    def answering_user() -> None:
-        first_done.wait()
-        try:
-            with session_scope(engine) as session:
-                answered = session.get(Referral, referral)
-                answered.status, answered.accepted_on = "accepted", answered.sent_on
-                readmodel.refresh_referral_facts(session, [referral])
-        except Exception as error:  # surfaced below, not swallowed
-            errors.append(error)
+    def answer(session: Session) -> None:
+        answered = session.get(Referral, referral)
+        answered.status, answered.accepted_on = "accepted", answered.sent_on
+        readmodel.refresh_referral_facts(session, [referral])
 
-    threads = [threading.Thread(target=deleting_user), threading.Thread(target=answering_user)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert while_the_first_writer_holds_its_rows(engine, delete, answer) == []
     with Session(engine) as session:
         assert actual_read_model(session) == expected_read_model(session)
