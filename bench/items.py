@@ -149,29 +149,32 @@ def _check_page(app: Any) -> None:
         raise RuntimeError(f"the Cruscotto did not render: {errors}")
 
 
-def page_cold(task: Task) -> Measurement:
-    """Full script runs with the queries and figures uncached (after a write changed them)."""
+def _page_runs(task: Task, before_each: Callable[[], None]) -> Measurement:
+    """Full script runs of the page, `before_each` done before each (and not timed)."""
     app, first = _page(task)
-    from rete.ui import dashboard
-
     seconds = []
     for _ in range(task.repetitions):
-        dashboard.forget_results()
+        before_each()
         elapsed, _ = timed(app.run)
         _check_page(app)
         seconds.append(elapsed)
     return Measurement(tuple(seconds), peak_mb(), first_seconds=first)
+
+
+def page_cold(task: Task) -> Measurement:
+    """Full script runs with the queries and figures uncached (after a write changed them)."""
+
+    def forget() -> None:
+        from rete.ui import dashboard  # imported once _page has set the database up
+
+        dashboard.forget_results()
+
+    return _page_runs(task, forget)
 
 
 def page_warm(task: Task) -> Measurement:
     """Full script runs with every query already in the cache (a user rerunning the page)."""
-    app, first = _page(task)
-    seconds = []
-    for _ in range(task.repetitions):
-        elapsed, _ = timed(app.run)
-        _check_page(app)
-        seconds.append(elapsed)
-    return Measurement(tuple(seconds), peak_mb(), first_seconds=first)
+    return _page_runs(task, lambda: None)
 
 
 def page_after_area_choice(task: Task) -> Measurement:
