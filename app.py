@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from rete import access
 from rete.web import ROUTES
 
 app = st.App(__file__, routes=ROUTES)
@@ -20,11 +21,6 @@ app = st.App(__file__, routes=ROUTES)
 # on its own (its older multipage mode), login or not. The server imports this module once at
 # start, so switching that mode off here closes the gap before any browser connects.
 PagesManager.uses_pages_directory = False
-
-PAGES = {
-    "cruscotto": ("pages/cruscotto.py", "Cruscotto", ":material/monitoring:"),
-    "registro": ("pages/registro.py", "Registro attività", ":material/history:"),
-}
 
 
 def _nothing() -> None:
@@ -35,13 +31,30 @@ def single_page(draw: Callable[[str], None]) -> None:
     """Before login (or when the database is not ready): no menu, and every page's address
     leads here, so a link to a view survives the login (`draw` gets the page asked for)."""
     pages = [st.Page(_nothing, title="Rete", url_path="accesso", default=True)]
-    pages += [st.Page(_nothing, title="Rete", url_path=key) for key in PAGES]
+    pages += [st.Page(_nothing, title="Rete", url_path=spec.key) for spec in access.PAGES]
     asked = st.navigation(pages, position="hidden")
     draw("" if asked.url_path == "accesso" else asked.url_path)
 
 
+def menu(role: str) -> list[st.Page] | dict[str, list[st.Page]]:
+    """The role's pages from the registry, grouped by menu section (a plain list when there is
+    only one); the role's home is the default page, served at '/'."""
+    home = access.home(role).key
+    sections: dict[str, list[st.Page]] = {}
+    for spec in access.pages_for(role):
+        sections.setdefault(spec.section, []).append(
+            st.Page(
+                spec.file,
+                title=spec.title,
+                icon=spec.icon,
+                url_path=spec.key,
+                default=spec.key == home,
+            )
+        )
+    return sections if len(sections) > 1 else next(iter(sections.values()))
+
+
 def main() -> None:
-    from rete import auth
     from rete.ui import frame
 
     st.set_page_config(page_title="Rete · ALER", page_icon=":material/hub:", layout="wide")
@@ -63,12 +76,8 @@ def main() -> None:
         return
     st.session_state[frame.USER_KEY] = user
     frame.user_box(app_db, user)
-    pages = [
-        st.Page(PAGES[key][0], title=PAGES[key][1], icon=PAGES[key][2], url_path=key)
-        for key in auth.PAGES_BY_ROLE[user.role]
-    ]
     with frame.friendly_errors():
-        st.navigation(pages).run()
+        st.navigation(menu(user.role)).run()
 
 
 if __name__ == "__main__":

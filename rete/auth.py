@@ -21,13 +21,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from rete import audit
+from rete.access import ROLES
 from rete.db import session_scope
 from rete.errors import InvalidCredentials, ValidationError
 from rete.models import User, UserSession
 
 log = logging.getLogger(__name__)
 
-ROLES = ("direzione", "operatore", "admin")
 TICKET_SECONDS = 60
 SESSION_IDLE = dt.timedelta(hours=1)
 SESSION_ABSOLUTE = dt.timedelta(hours=12)
@@ -35,13 +35,6 @@ LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)  # at most one write per minute p
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 SESSION_COOKIE = "rete_session"
-
-# Which pages each role sees (keys of the pages built in app.py); nothing else can be opened.
-PAGES_BY_ROLE = {
-    "direzione": ("cruscotto",),
-    "operatore": ("cruscotto",),
-    "admin": ("cruscotto", "registro"),
-}
 
 _hasher = PasswordHasher()
 

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from rete import auth, bootstrap, demo
+from rete import access, auth, bootstrap, demo
 from rete.config import load_settings
 from rete.db import get_engine, schema_state, session_scope, upgrade
 from rete.errors import ReteError
@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     user = add("create-user", cmd_create_user)
     user.add_argument("username")
-    user.add_argument("--role", required=True, choices=auth.ROLES)
+    user.add_argument("--role", required=True, choices=access.ROLES)
     user.add_argument("--name", help="nome mostrato")
 
     add("status", cmd_status)

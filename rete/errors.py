@@ -27,3 +27,7 @@ class ValidationError(ReteError):
 
 class InvalidCredentials(ReteError):
     """Wrong username or password (never says which)."""
+
+
+class PermissionDenied(ReteError):
+    """The user's role may not do what was asked."""

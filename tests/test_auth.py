@@ -106,9 +106,3 @@ def test_an_unknown_token_finds_nobody(engine, cast):
 def test_create_user_refuses_bad_input_in_italian(engine, cast, username, role, password, message):
     with pytest.raises(ValidationError, match=message), session_scope(engine) as session:
         auth.create_user(session, username, "Nuovo", role, password)
-
-
-def test_every_role_has_pages_and_only_admin_sees_the_audit_trail():
-    assert set(auth.PAGES_BY_ROLE) == set(auth.ROLES)
-    assert all("cruscotto" in pages for pages in auth.PAGES_BY_ROLE.values())
-    assert [role for role, pages in auth.PAGES_BY_ROLE.items() if "registro" in pages] == ["admin"]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from rete import auth, bootstrap, db
+from rete import access, auth, bootstrap, db
 from rete.models import User, UserSession
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -115,19 +115,60 @@ def test_a_hostile_link_reaches_the_login_redirect_only_url_encoded(app):
     assert link.endswith(f"[proseguire da qui]({path}).")
 
 
-def test_direzione_sees_the_cruscotto_but_not_the_audit_trail(app):
-    as_user(app, "direzione")
+REFUSAL = "Pagina non disponibile: accedere dalla pagina iniziale di Rete."
+PAGE_BY_ROLE = [
+    pytest.param(spec, role, id=f"{spec.key}-{role}")
+    for spec in access.PAGES
+    for role in access.ROLES
+]
+
+
+def elements(node: object) -> list[str]:
+    """The kind of every element drawn under a block of AppTest's tree, depth first."""
+    children = getattr(node, "children", None)
+    if children is None:
+        return [type(node).__name__]
+    return [leaf for child in children.values() for leaf in elements(child)]
+
+
+def assert_only_the_refusal(direct: AppTest) -> None:
+    assert [e.value for e in direct.error] == [REFUSAL]
+    assert elements(direct.main) + elements(direct.sidebar) == ["Error"]
+
+
+def run_page_file_alone(spec: access.PageSpec, username: str | None) -> AppTest:
+    """Run one file of pages/ without app.py, as Streamlit's old pages-folder mode would."""
+    direct = AppTest.from_file(str(Path(APP).parent / spec.file), default_timeout=TIMEOUT)
+    return as_user(direct, username) if username else direct.run()
+
+
+@pytest.mark.parametrize(("spec", "role"), PAGE_BY_ROLE)
+def test_each_role_opens_exactly_the_pages_the_registry_gives_it(app, spec, role):
+    as_user(app, role)  # the demo accounts are named after their roles
+    if access.may_open(role, spec.key):
+        app.switch_page(spec.file).run()
+        assert not app.exception
+        assert REFUSAL not in [e.value for e in app.error]
+        assert app.title[0].value == spec.title
+        return
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page(spec.file)
+    direct = run_page_file_alone(spec, role)
+    assert_only_the_refusal(direct)
+
+
+@pytest.mark.parametrize("spec", access.PAGES, ids=lambda spec: spec.key)
+def test_a_page_file_run_on_its_own_refuses_a_visitor_not_logged_in(demo_url, monkeypatch, spec):
+    monkeypatch.setenv("RETE_DATABASE_URL", demo_url)
+    direct = run_page_file_alone(spec, None)
+    assert_only_the_refusal(direct)
+
+
+@pytest.mark.parametrize("role", access.ROLES)
+def test_each_role_lands_on_its_home_page(app, role):
+    as_user(app, role)
     assert not app.exception
-    assert app.title[0].value == "Cruscotto"
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        app.switch_page("pages/registro.py")
-
-
-def test_operatore_sees_the_cruscotto_but_not_the_audit_trail(app):
-    as_user(app, "operatore")
-    assert app.title[0].value == "Cruscotto"
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        app.switch_page("pages/registro.py")
+    assert app.title[0].value == access.home(role).title
 
 
 def test_admin_can_open_the_audit_trail_and_sees_the_logins(app):
@@ -217,26 +258,6 @@ def test_logging_out_forgets_the_user(app):
     app.button(key="logout").click().run()
     assert "Uscita in corso" in next(i.value for i in app.sidebar.info)
     assert "rete_user" not in app.session_state
-
-
-@pytest.mark.parametrize(
-    ("username", "page"), [(None, "registro"), ("direzione", "registro"), (None, "cruscotto")]
-)
-def test_a_page_file_run_on_its_own_refuses_whoever_may_not_see_it(
-    demo_url, monkeypatch, username, page
-):
-    monkeypatch.setenv("RETE_DATABASE_URL", demo_url)
-    direct = AppTest.from_file(
-        str(Path(APP).parent / "pages" / f"{page}.py"), default_timeout=TIMEOUT
-    )
-    if username:
-        as_user(direct, username)
-    else:
-        direct.run()
-    assert [e.value for e in direct.error] == [
-        "Pagina non disponibile: accedere dalla pagina iniziale di Rete."
-    ]
-    assert not direct.dataframe and not direct.metric
 
 
 def test_a_database_newer_than_the_code_is_explained_on_the_page(tmp_path, monkeypatch):

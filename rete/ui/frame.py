@@ -18,7 +18,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from rete import auth, config
+from rete import access, auth, config
 from rete.bootstrap import AppDatabase, database_status, prepare_engine
 from rete.config import load_settings
 from rete.db import data_version, get_engine
@@ -110,10 +110,10 @@ def require_page(page: str) -> auth.CurrentUser:
     """Every page calls this first: the user of this run, allowed on this page, or the run stops.
 
     app.py's navigation already hides other roles' pages; this is the second lock, for the
-    case where Streamlit runs a file of pages/ directly.
+    case where Streamlit runs a file of pages/ directly. Both read `rete.access`.
     """
     user = st.session_state.get(USER_KEY)
-    if not isinstance(user, auth.CurrentUser) or page not in auth.PAGES_BY_ROLE[user.role]:
+    if not isinstance(user, auth.CurrentUser) or not access.may_open(user.role, page):
         st.error("Pagina non disponibile: accedere dalla pagina iniziale di Rete.")
         st.stop()
     return user
@@ -135,10 +135,11 @@ def _redirect(path: str, message: str) -> None:
 def _address_after_login(page: str, user: auth.CurrentUser) -> str:
     """Where the browser goes once logged in: the page and filters it was asked for.
 
-    A role's first page is its home, served at '/' (Streamlit answers its own name with
-    "page not found"); a page the role may not see also leads home.
+    The role's home is served at '/' (Streamlit answers its own name with "page not found");
+    a page the role may not open also leads home.
     """
-    path = page if page in auth.PAGES_BY_ROLE[user.role][1:] else ""
+    wanted = access.may_open(user.role, page) and page != access.home(user.role).key
+    path = page if wanted else ""
     query = urlencode(
         [(key, value) for key in st.query_params for value in st.query_params.get_all(key)]
     )
