@@ -55,28 +55,28 @@ def menu(role: str) -> list[st.Page] | dict[str, list[st.Page]]:
 
 
 def main() -> None:
-    from rete.ui import frame
+    from rete.ui import chrome, database, login, messages, session
 
     st.set_page_config(page_title="Rete · ALER", page_icon=":material/hub:", layout="wide")
     ready = False
-    with frame.friendly_errors():
-        app_db = frame.app_database()
-        user = None if app_db.needs_init else frame.current_user(app_db)
+    with messages.friendly_errors():
+        app_db = database.app_database()
+        user = None if app_db.needs_init else session.current_user(app_db)
         ready = True
     if not ready:  # the error is already on the page
         single_page(lambda _page: None)
         return
     if app_db.needs_init:
-        single_page(lambda _page: frame.needs_init_page())
+        single_page(lambda _page: login.needs_init_page())
         return
     if app_db.demo:
-        frame.demo_banner()
+        chrome.demo_banner()
     if user is None:
-        single_page(lambda page: frame.login_page(app_db, page))
+        single_page(lambda page: login.login_page(app_db, page))
         return
-    st.session_state[frame.USER_KEY] = user
-    frame.user_box(app_db, user)
-    with frame.friendly_errors():
+    st.session_state[session.USER_KEY] = user
+    chrome.user_box(app_db, user)
+    with messages.friendly_errors():
         st.navigation(menu(user.role)).run()
 
 

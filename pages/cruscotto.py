@@ -3,12 +3,12 @@
 import streamlit as st
 
 from rete import charts
-from rete.ui import dashboard, frame, sidebar
+from rete.ui import dashboard, database, session, sidebar
 
-frame.require_page("cruscotto")
-app_db = frame.app_database()
-tax = frame.taxonomy(app_db)
-now = frame.today()
+session.require_page("cruscotto")
+app_db = database.app_database()
+tax = database.taxonomy(app_db)
+now = database.today()
 filters = sidebar.chosen_filters(tax, now)
 period = sidebar.describe_period(filters)
 

@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from rete import audit
-from rete.ui import frame
+from rete.ui import database, session
 
-frame.require_page("registro")
-app_db = frame.app_database()
+session.require_page("registro")
+app_db = database.app_database()
 st.title("Registro attività")
 st.caption(
     "Chi ha fatto cosa e quando: accessi, accessi non riusciti, modifiche ai dati. "

@@ -303,7 +303,7 @@ def test_a_database_that_stops_answering_gives_an_italian_message(app, monkeypat
     def broken(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
 
-    monkeypatch.setattr("rete.ui.frame.data_version", broken)
+    monkeypatch.setattr("rete.ui.database.data_version", broken)
     app.run()
     assert not app.exception
     assert "Il database non risponde" in app.error[0].value

@@ -22,7 +22,7 @@ from rete.filters import (
     month_label,
     month_of,
 )
-from rete.ui.frame import current_version, engine_url
+from rete.ui.database import current_version, engine_url
 
 PLOTLY_CONFIG = {"displaylogo": False, "locale": "it"}
 

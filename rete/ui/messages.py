@@ -1,0 +1,37 @@
+"""Errors on the page: a domain error's Italian message, a plain one for a silent database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from rete.errors import ReteError
+
+log = logging.getLogger(__name__)
+
+
+def show_error(error: ReteError) -> None:
+    """A domain error's Italian message on the page; the details go to the log only."""
+    log.warning("%s: %s", type(error).__name__, error)
+    st.error(str(error), icon=":material/error:")
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Domain errors and a database that stops answering become an Italian message on the
+    page; the details go to the log."""
+    try:
+        yield
+    except ReteError as error:
+        show_error(error)
+    except SQLAlchemyError:
+        log.exception("database error")
+        st.error(
+            "Il database non risponde. Riprovare tra poco; se il problema resta, avvisare "
+            "l'amministratore di Rete.",
+            icon=":material/error:",
+        )

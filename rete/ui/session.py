@@ -1,0 +1,35 @@
+"""Who is logged in on this run, and the guard every page calls first."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rete import access, auth
+from rete.bootstrap import AppDatabase
+
+USER_KEY = "rete_user"  # the seam page tests set directly (AppTest cannot send cookies)
+
+
+def current_user(app_db: AppDatabase) -> auth.CurrentUser | None:
+    """The user of this run: from the session cookie; under AppTest from the session state."""
+    token = st.context.cookies.get(auth.SESSION_COOKIE)
+    if isinstance(token, str):
+        return auth.user_for_token(app_db.engine, token) if token else None
+    if token is None:
+        return None  # a browser without a session cookie
+    # Only AppTest gets here: its cookies are a mock, and page tests set the user directly.
+    user = st.session_state.get(USER_KEY)
+    return user if isinstance(user, auth.CurrentUser) else None
+
+
+def require_page(page: str) -> auth.CurrentUser:
+    """Every page calls this first: the user of this run, allowed on this page, or the run stops.
+
+    app.py's navigation already hides other roles' pages; this is the second lock, for the
+    case where Streamlit runs a file of pages/ directly. Both read `rete.access`.
+    """
+    user = st.session_state.get(USER_KEY)
+    if not isinstance(user, auth.CurrentUser) or not access.may_open(user.role, page):
+        st.error("Pagina non disponibile: accedere dalla pagina iniziale di Rete.")
+        st.stop()
+    return user
