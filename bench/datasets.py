@@ -106,7 +106,7 @@ def _generate(url: str, households: int) -> float:
     seconds = time.perf_counter() - started
     with session_scope(engine) as session:
         session.execute(delete(Setting).where(Setting.key.in_([MARKER_KEY, GENERATION_KEY])))
-        auth.create_user(session, BENCH_USER, "Benchmark", "direzione", BENCH_PASSWORD)
+        auth.create_user(session, BENCH_USER, "Benchmark", "operatore", BENCH_PASSWORD)
         session.add(Setting(key=GENERATION_KEY, value=f"{seconds:.1f}"))
         session.add(Setting(key=MARKER_KEY, value=marker(households)))
     db.dispose_engine(url)

@@ -289,7 +289,7 @@ def _save_inputs(url: str) -> tuple[list[int], list[int]]:
 def interview_saves(task: Task) -> Measurement:
     """`records.record_interview` with two needs, each in its own committed transaction."""
     from bench.canonical import DATA_LAST_DAY
-    from rete import db, records
+    from rete import auth, db, records
     from rete.db import session_scope
 
     engine = db.get_engine(task.url)
@@ -301,11 +301,11 @@ def interview_saves(task: Task) -> Measurement:
         with session_scope(engine) as session:
             records.record_interview(
                 session,
+                auth.CurrentUser(*task.user),
                 household_id=rng.choice(households),
                 held_on=DATA_LAST_DAY,
                 channel_code="telefono",
                 needs=[records.NeedInput(first, "medium"), records.NeedInput(second, "high")],
-                operator_id=task.user[0],
                 today=FROZEN_TODAY,
             )
 

@@ -54,6 +54,7 @@ HOME: dict[str, str] = {"direzione": "cruscotto", "operatore": "cruscotto", "adm
 EDIT_RECORDS = frozenset({"operatore", "admin"})
 SEE_PERSONAL_DATA = frozenset({"operatore", "admin"})  # contact block, notes, household codes
 SEE_DELETED = frozenset({"admin"})  # soft-deleted interviews, and restoring them
+EDIT_TAXONOMY = frozenset({"admin"})  # rename, move or retire areas and specific needs
 
 _BY_KEY = {spec.key: spec for spec in PAGES}
 
@@ -88,6 +89,10 @@ def may_see_personal_data(role: str) -> bool:
 
 def may_see_deleted(role: str) -> bool:
     return role in SEE_DELETED
+
+
+def may_edit_taxonomy(role: str) -> bool:
+    return role in EDIT_TAXONOMY
 
 
 def require(role: str, rule: Callable[[str], bool], what: str) -> None:

@@ -23,8 +23,21 @@ ACTION_LABELS = {
     "interview_created": "colloquio registrato",
     "interview_deleted": "colloquio eliminato",
     "interview_restored": "colloquio ripristinato",
-    "need_updated": "bisogno modificato",
+    "reference_data_seeded": "classificazioni aggiunte",
+    "data_cleared": "dati cancellati",
     "household_created": "nucleo creato",
+    "household_updated": "nucleo modificato",
+    "interview_updated": "colloquio modificato",
+    "need_closed": "bisogno chiuso",
+    "need_reopened": "bisogno riaperto",
+    "referral_sent": "segnalazione inviata",
+    "referral_consent_override": "segnalazione senza consenso",
+    "referral_moved": "risposta dell'ente registrata",
+    "category_renamed": "voce rinominata",
+    "category_moved": "bisogno spostato di area",
+    "category_activated": "voce riattivata",
+    "category_deactivated": "voce disattivata",
+    "household_viewed": "scheda nucleo consultata",
 }
 
 ENTITY_LABELS = {
@@ -34,6 +47,8 @@ ENTITY_LABELS = {
     "need": "bisogno",
     "referral": "segnalazione",
     "partner": "ente",
+    "category": "classificazione",
+    "database": "database",
 }
 
 
@@ -57,6 +72,38 @@ def record(
             summary=(summary or "")[:SUMMARY_MAX] or None,
         )
     )
+
+
+ACCESS_WINDOW = dt.timedelta(minutes=10)
+
+
+def record_access(
+    engine: Engine,
+    user_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: int,
+    *,
+    window: dt.timedelta = ACCESS_WINDOW,
+) -> None:
+    """Who read whose personal data: one entry per user, record and `window`, so that a page
+    redrawing itself on every click does not bury the trail. Its own transaction: reading
+    moves no data, so the data version stays as it is."""
+    now = dt.datetime.now(dt.UTC)
+    with Session(engine) as session, session.begin():
+        recent = session.scalar(
+            select(AuditEntry.id)
+            .where(
+                AuditEntry.at >= now - window,
+                AuditEntry.action == action,
+                AuditEntry.user_id == user_id,
+                AuditEntry.entity == entity,
+                AuditEntry.entity_id == entity_id,
+            )
+            .limit(1)
+        )
+        if recent is None:
+            record(session, action, user_id=user_id, entity=entity, entity_id=entity_id)
 
 
 def _local(moment: dt.datetime) -> dt.datetime:

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from rete import audit, auth, config, demo, taxonomy
+from rete import auth, config, db, demo, taxonomy
 from rete.config import Settings
-from rete.db import bump_data_version, check_schema, get_engine, session_scope, upgrade
+from rete.db import check_schema, get_engine, session_scope, upgrade
 from rete.errors import ValidationError
-from rete.models import Setting, User
+from rete.models import User
+from rete.writes import SYSTEM, write
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +25,7 @@ def has_users(engine: Engine) -> bool:
 
 def read_setting(engine: Engine, key: str) -> str:
     with Session(engine) as session:
-        value = session.scalar(select(Setting.value).where(Setting.key == key))
-    return value if value is not None else config.SETTING_DEFAULTS[key]
+        return db.read_setting(session, key)
 
 
 def is_demo(engine: Engine) -> bool:
@@ -33,9 +33,10 @@ def is_demo(engine: Engine) -> bool:
 
 
 def seed_reference_data(engine: Engine) -> None:
-    with session_scope(engine) as session:
-        if taxonomy.seed_reference_data(session):
-            bump_data_version(session)
+    with session_scope(engine) as session, write(session, SYSTEM) as unit:
+        added = taxonomy.seed_reference_data(session)
+        if added:
+            unit.audit("reference_data_seeded", "database", None, f"{added} voci")
 
 
 def initialise(
@@ -60,8 +61,8 @@ def initialise(
         raise ValidationError("Serve una password per il primo amministratore.")
     with session_scope(engine) as session:
         auth.create_user(session, "admin", "Amministratore", "admin", admin_password)
-        audit.record(session, "database_initialised")
-        bump_data_version(session)
+        with write(session, SYSTEM) as unit:
+            unit.audit("database_initialised", "database", None)
     return "Database pronto. Accedere come «admin» con la password scelta."
 
 

@@ -20,8 +20,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from rete.config import SETTING_DEFAULTS
 from rete.errors import DatabaseUnavailable, SchemaOutdated, SchemaTooNew
-from rete.models import DataVersion
+from rete.models import DataVersion, Setting
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,12 @@ def bump_data_version(session: Session) -> None:
     if result.rowcount == 0:  # type: ignore[attr-defined]
         session.add(DataVersion(id=1, version=1))
         session.flush()
+
+
+def read_setting(session: Session, key: str) -> str:
+    """A run-time setting the admin may change, or its default."""
+    value = session.scalar(select(Setting.value).where(Setting.key == key))
+    return value if value is not None else SETTING_DEFAULTS[key]
 
 
 def data_version(engine: Engine) -> int:

@@ -17,14 +17,14 @@ from collections.abc import Iterable
 from sqlalchemy import Engine, Table, delete, exists, select, text
 from sqlalchemy.orm import Session
 
-from rete import audit, config, readmodel, taxonomy
-from rete.db import bump_data_version, session_scope
+from rete import config, readmodel, taxonomy
+from rete.db import session_scope
 from rete.demo_cast import create_cast
 from rete.demo_people import create_households
-from rete.demo_referrals import need_status
 from rete.demo_world import LOADED_TABLES, World
 from rete.errors import NotEmptyError, ValidationError
 from rete.models import Base, Household, Interview, Neighbourhood, Partner, User
+from rete.writes import SYSTEM, write
 
 __all__ = [
     "DEFAULT_HOUSEHOLDS",
@@ -34,7 +34,6 @@ __all__ = [
     "clear_data",
     "holds_data",
     "load_demo",
-    "need_status",
 ]
 
 DEFAULT_HOUSEHOLDS = 1500
@@ -75,10 +74,10 @@ def load_demo(
         cast = create_cast(world)
         create_households(world, cast, households)
         _sync_sequences(session, LOADED_TABLES)
-        readmodel.rebuild(session)
         summary = world.ids.summary()
-        bump_data_version(session)
-        audit.record(session, "demo_loaded", summary=summary)
+        with write(session, SYSTEM) as unit:
+            readmodel.rebuild(session)
+            unit.audit("demo_loaded", "database", None, summary)
     refresh_planner_statistics(engine)
     return summary
 
@@ -101,9 +100,9 @@ def _check_size(households: int, months: int) -> None:
 
 def clear_data(engine: Engine) -> None:
     """Delete every record except the reference data, the users and the audit trail."""
-    with session_scope(engine) as session:
+    with session_scope(engine) as session, write(session, SYSTEM) as unit:
         _clear(session)
-        bump_data_version(session)
+        unit.audit("data_cleared", "database", None)
 
 
 # --- Emptying the database

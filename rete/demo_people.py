@@ -19,8 +19,9 @@ from rete.demo_catalogue import (
     SEASONAL_NEED_BOOSTS,
     SEVERITY_WEIGHTS_BY_NEED,
 )
-from rete.demo_referrals import Referrals, need_status
+from rete.demo_referrals import Referrals
 from rete.demo_world import Weighted, World, at_hour, pick, slug
+from rete.referrals import need_status
 
 CHUNK_HOUSEHOLDS = 2_000
 

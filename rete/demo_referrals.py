@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rete import config
 from rete.demo_cast import Cast, Partner, Place
 from rete.demo_catalogue import HANDLED_IN_HOUSE
 from rete.demo_world import World, at_hour, pick, whole_days
+from rete.referrals import due_on
 
 # --- How many, to whom
 REFERRAL_SHARE_BY_SEVERITY = {"low": 0.27, "medium": 0.46, "high": 0.66, "urgent": 0.85}
@@ -41,23 +41,6 @@ NEGATIVE_REASON_WEIGHTS = {
 }
 ENDED_STATUSES = ("refused", "closed", "cancelled")  # closed_on is the day it ended
 DUE_DAYS = int(config.SETTING_DEFAULTS[config.SETTING_OVERDUE_DAYS])
-
-
-def need_status(referrals: Iterable[tuple[str, str | None]]) -> str:
-    """A need's status from its referrals' (status, outcome) pairs.
-
-    No referral, or only cancelled ones -> `open`; any referral `sent` or `accepted` ->
-    `in_progress`; otherwise any `closed` with outcome `positive` -> `resolved`; otherwise (only
-    refusals, negative closures and cancellations are left) -> `unresolved`.
-    """
-    states = list(referrals)
-    if any(status in ("sent", "accepted") for status, _ in states):
-        return "in_progress"
-    if any(status == "closed" and outcome == "positive" for status, outcome in states):
-        return "resolved"
-    if any(status in ("refused", "closed") for status, _ in states):
-        return "unresolved"
-    return "open"
 
 
 @dataclass(frozen=True)
@@ -163,7 +146,7 @@ class Referrals:
             contact_id=contact_id,
             channel_code=channel if channel in world.channel_codes else None,
             sent_on=steps[0].on,
-            due_on=steps[0].on + whole_days(DUE_DAYS),
+            due_on=due_on(steps[0].on, DUE_DAYS),
             consent_given=True,
             consent_on=steps[0].on,
             status=last.status,
@@ -182,6 +165,9 @@ class Referrals:
                 id=world.ids.next("referral_event"),
                 referral_id=referral_id,
                 status=step.status,
+                happened_on=step.on,
+                outcome=step.outcome,
+                reason=step.reason,
                 at=moment,
                 user_id=self.cast.operator_id,
                 created_at=moment,

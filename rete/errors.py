@@ -2,7 +2,12 @@
 
 
 class ReteError(Exception):
-    """Base class: `str(error)` is a plain-Italian message for the user."""
+    """Base class: `str(error)` is a plain-Italian message for the user; `field`, when set,
+    names the input it is about, so a form can show the message next to it."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class DatabaseUnavailable(ReteError):
@@ -27,6 +32,18 @@ class ValidationError(ReteError):
 
 class InvalidCredentials(ReteError):
     """Wrong username or password (never says which)."""
+
+
+class NotFound(ReteError):
+    """The record asked for does not exist (or is hidden, e.g. soft-deleted)."""
+
+
+class ConcurrentEdit(ReteError):
+    """Someone else saved the same record since this user opened it."""
+
+
+class IllegalMove(ReteError):
+    """A referral or need cannot go from its current status to the one asked for."""
 
 
 class PermissionDenied(ReteError):

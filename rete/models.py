@@ -77,6 +77,8 @@ class Household(Timestamped, Base):
     has_elderly: Mapped[bool] = mapped_column(Boolean, default=False)
     has_minors: Mapped[bool] = mapped_column(Boolean, default=False)
     has_disability: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class HouseholdContact(Timestamped, Base):
@@ -92,7 +94,16 @@ class HouseholdContact(Timestamped, Base):
 
 class Interview(Timestamped, Base):
     __tablename__ = "interview"
-    __table_args__ = (Index("ix_interview_held_on", "held_on"),)
+    __table_args__ = (
+        Index("ix_interview_held_on", "held_on"),
+        # The administrator's list of deleted interviews: the few rows, never the table.
+        Index(
+            "ix_interview_deleted",
+            "deleted_at",
+            sqlite_where=text("deleted_at IS NOT NULL"),
+            postgresql_where=text("deleted_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
@@ -121,6 +132,12 @@ class Need(Timestamped, Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     notes: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Closed by the community manager without a referral (or after the referrals ended):
+    # 'resolved' (risolto internamente) or 'unresolved' (non risolto, with a reason).
+    closed_as: Mapped[str | None] = mapped_column(String(16))
+    closed_reason: Mapped[str | None] = mapped_column(Text)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Partner(Timestamped, Base):
@@ -216,6 +233,11 @@ class ReferralEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
+    # The day it happened (the partner's answer may be recorded days later); `at` is when it
+    # was recorded. Lead times read the days, never the moment of the save.
+    happened_on: Mapped[dt.date] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(40))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     note: Mapped[str | None] = mapped_column(Text)
@@ -309,6 +331,17 @@ class NeedFact(Base):
         ),
         Index("ix_need_fact_area_month", "area_id", "month", "household_id", "interview_id"),
         Index("ix_need_fact_interview", "interview_id"),
+        # The interviews list, newest first, filtered on the same columns.
+        Index(
+            "ix_need_fact_held_on",
+            "held_on",
+            "interview_id",
+            "household_id",
+            "neighbourhood_id",
+            "area_id",
+            "channel_code",
+            "status",
+        ),
         # Distinct households of a long period: read in household order, no temporary B-tree.
         # SQLite's planner never picks it on its own (queries name it with INDEXED BY).
         Index(
@@ -369,6 +402,25 @@ class ReferralFact(Base):
             "channel_code",
         ),
         Index("ix_referral_fact_need", "need_id"),
+        # "Da seguire": the referrals still open (sent or taken in charge), by due date.
+        Index(
+            "ix_referral_fact_open",
+            "due_on",
+            "status",
+            "partner_id",
+            "neighbourhood_id",
+            "area_id",
+            sqlite_where=text("status IN ('sent', 'accepted')"),
+            postgresql_where=text("status IN ('sent', 'accepted')"),
+        ),
+        # The referral proposal: how each partner answered this specific need before.
+        Index(
+            "ix_referral_fact_category_partner",
+            "category_id",
+            "partner_id",
+            "status",
+            "days_to_accept",
+        ),
         # "In ritardo": the few referrals still waiting, by due date. Partial, so that no
         # other query on status is drawn to it; a query must say status = 'sent' as a literal.
         Index(

@@ -53,6 +53,9 @@ from rete.models import (
 
 ACCEPTED_STATUSES = ("accepted", "closed")  # the referral reached "presa in carico"
 
+# Which rows a writer touches: ids, or a SELECT of ids (a whole category's needs at 1M).
+Ids = Collection[int] | Select[Any]
+
 
 class days_between(FunctionElement[int]):
     """Whole days from the first date to the second, compiled per database."""
@@ -81,7 +84,7 @@ def month_number(date_column: Any) -> ColumnElement[int]:
     return cast(extract("year", date_column) * 100 + extract("month", date_column), Integer)
 
 
-def _need_fact_source(interview_ids: Collection[int] | None, need_ids: Collection[int] | None):  # type: ignore[no-untyped-def]
+def _need_fact_source(interview_ids: Ids | None, need_ids: Ids | None):  # type: ignore[no-untyped-def]
     query = (
         select(
             Need.id,
@@ -143,7 +146,7 @@ REFERRAL_FACT_COLUMNS = [
 ]
 
 
-def _referral_fact_source(need_ids: Collection[int] | None, referral_ids: Collection[int] | None):  # type: ignore[no-untyped-def]
+def _referral_fact_source(need_ids: Ids | None, referral_ids: Ids | None):  # type: ignore[no-untyped-def]
     query = select(
         Referral.id,
         Referral.need_id,
@@ -168,7 +171,7 @@ def _referral_fact_source(need_ids: Collection[int] | None, referral_ids: Collec
     return query
 
 
-def _selected_facts(interview_ids: Collection[int] | None, need_ids: Collection[int] | None):  # type: ignore[no-untyped-def]
+def _selected_facts(interview_ids: Ids | None, need_ids: Ids | None):  # type: ignore[no-untyped-def]
     condition = []
     if interview_ids is not None:
         condition.append(NeedFact.interview_id.in_(interview_ids))
@@ -305,7 +308,7 @@ def _lock_needs(session: Session, need_ids: Any) -> None:
     )
 
 
-def _needs_of(interview_ids: Collection[int] | None, need_ids: Collection[int] | None) -> Any:
+def _needs_of(interview_ids: Ids | None, need_ids: Ids | None) -> Any:
     query = select(Need.id)
     if interview_ids is not None:
         query = query.where(Need.interview_id.in_(interview_ids))
@@ -317,8 +320,8 @@ def _needs_of(interview_ids: Collection[int] | None, need_ids: Collection[int] |
 def add_facts(
     session: Session,
     *,
-    interview_ids: Collection[int] | None = None,
-    need_ids: Collection[int] | None = None,
+    interview_ids: Ids | None = None,
+    need_ids: Ids | None = None,
 ) -> None:
     """Mirror the selected live needs (and their referrals) into the read model."""
     session.flush()
@@ -332,7 +335,7 @@ def add_facts(
     session.execute(
         insert(ReferralFact).from_select(
             REFERRAL_FACT_COLUMNS,
-            _referral_fact_source(selected_needs, None),  # type: ignore[arg-type]
+            _referral_fact_source(selected_needs, None),
         )
     )
     for rollup in REFERRAL_ROLLUPS:
@@ -342,8 +345,8 @@ def add_facts(
 def remove_facts(
     session: Session,
     *,
-    interview_ids: Collection[int] | None = None,
-    need_ids: Collection[int] | None = None,
+    interview_ids: Ids | None = None,
+    need_ids: Ids | None = None,
 ) -> None:
     """Take the selected needs (and their referrals) out of the read model."""
     session.flush()
@@ -357,7 +360,7 @@ def remove_facts(
     session.execute(delete(NeedFact).where(*condition))
 
 
-def refresh_referral_facts(session: Session, referral_ids: Collection[int]) -> None:
+def refresh_referral_facts(session: Session, referral_ids: Ids) -> None:
     """Rewrite the fact rows of referrals whose status, dates or outcome changed."""
     session.flush()
     _lock_needs(session, select(Referral.need_id).where(Referral.id.in_(referral_ids)))

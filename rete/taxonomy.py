@@ -9,8 +9,12 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from rete import access
 from rete.config import DATA_DIR
-from rete.models import Category, Channel, Neighbourhood
+from rete.errors import NotFound, ValidationError
+from rete.models import Category, Channel, Need, Neighbourhood
+from rete.validation import optional_text
+from rete.writes import Actor, write
 
 SEVERITY_LABELS = {"low": "bassa", "medium": "media", "high": "alta", "urgent": "urgente"}
 NEED_STATUS_LABELS = {
@@ -179,3 +183,53 @@ def load_taxonomy(engine: Engine) -> Taxonomy:
         channels=tuple((code, name) for code, name in channels),
         neighbourhoods=tuple((id_, name, muni) for id_, name, muni in neighbourhoods),
     )
+
+
+# --- Changes by the administrator. The read model copies each need's area: a specific need
+# moved under another area moves its needs' facts with it, so every count follows.
+
+
+def _specific_need(session: Session, category_id: int) -> Category:
+    category = session.get(Category, category_id)
+    if category is None:
+        raise NotFound("Voce della classificazione non trovata: ricaricare la pagina.")
+    return category
+
+
+def rename_category(session: Session, actor: Actor, category_id: int, name: str) -> None:
+    """A new name for an area or a specific need (charts key on codes, which never change)."""
+    with write(session, actor, allowed=access.may_edit_taxonomy) as unit:
+        category = _specific_need(session, category_id)
+        cleaned = optional_text(name, "Il nome", 160)
+        if cleaned is None:
+            raise ValidationError("Indicare il nuovo nome.")
+        category.name = cleaned
+        unit.audit("category_renamed", "category", category.id, category.code)
+
+
+def move_specific_need(session: Session, actor: Actor, category_id: int, area_id: int) -> None:
+    """Put a specific need under another area; its recorded needs follow it everywhere."""
+    with write(session, actor, allowed=access.may_edit_taxonomy) as unit:
+        category = _specific_need(session, category_id)
+        area = session.get(Category, area_id)
+        if category.parent_id is None:
+            raise ValidationError("Si possono spostare solo i bisogni specifici, non le aree.")
+        if area is None or area.parent_id is not None:
+            raise ValidationError("Scegliere l'area di destinazione dall'elenco delle aree.")
+        if area.id == category.parent_id:
+            return
+        with unit.changing(need_ids=select(Need.id).where(Need.category_id == category.id)):
+            category.parent_id = area.id
+            session.flush()
+        unit.audit("category_moved", "category", category.id, f"{category.code} → {area.code}")
+
+
+def set_category_active(session: Session, actor: Actor, category_id: int, active: bool) -> None:
+    """Take a category out of use (it stays on recorded needs and in the charts) or back."""
+    with write(session, actor, allowed=access.may_edit_taxonomy) as unit:
+        category = _specific_need(session, category_id)
+        if category.active == active:
+            return
+        category.active = active
+        action = "category_activated" if active else "category_deactivated"
+        unit.audit(action, "category", category.id, category.code)

@@ -5,12 +5,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
 
-from rete import bootstrap, db, demo, records, taxonomy
+from rete import bootstrap, db, demo
 from rete.config import Settings
 from rete.db import session_scope
 from rete.errors import DatabaseUnavailable, SchemaOutdated, SchemaTooNew
-from rete.models import Base, Category, ReferralDays, ReferralMonthly
+from rete.models import Base, ReferralDays, ReferralEvent, ReferralMonthly
 
 
 def test_the_first_migration_creates_every_table_of_the_model(engine):
@@ -31,33 +32,6 @@ def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path):
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == db.SQLITE_BUSY_TIMEOUT_MS
-
-
-def test_every_write_of_the_write_side_moves_the_data_version(engine):
-    """Each user action of rete.records, one transaction each: the version moves every time."""
-    today = dt.date(2026, 11, 25)
-    with session_scope(engine) as session:
-        neighbourhood = taxonomy.seed_demo_neighbourhoods(session)[0].id
-        needs = session.scalars(select(Category.id).where(Category.parent_id.is_not(None))).all()
-    actions = [
-        lambda s: records.create_household(s, code="A-1", neighbourhood_id=neighbourhood),
-        lambda s: records.record_interview(
-            s,
-            household_id=1,
-            held_on=today,
-            channel_code="telefono",
-            needs=[records.NeedInput(needs[0])],
-            today=today,
-        ),
-        lambda s: records.update_need(s, 1, category_id=needs[1], severity="high"),
-        lambda s: records.soft_delete_interview(s, 1),
-        lambda s: records.restore_interview(s, 1),
-    ]
-    for action in actions:
-        before = db.data_version(engine)
-        with session_scope(engine) as session:
-            action(session)
-        assert db.data_version(engine) == before + 1
 
 
 def test_a_rolled_back_write_does_not_move_the_data_version(engine):
@@ -160,3 +134,24 @@ def _referral_rollups(engine) -> tuple[list, list]:
             sorted(tuple(row) for row in connection.execute(select(model.__table__)))
             for model in (ReferralMonthly, ReferralDays)
         )
+
+
+def test_migration_0003_dates_the_existing_referral_events_from_the_referrals(engine):
+    demo.load_demo(engine, households=60, seed=7, months=6, today=dt.date(2026, 10, 31))
+    with Session(engine) as session:
+        before = {
+            (event.referral_id, event.status): (event.happened_on, event.outcome, event.reason)
+            for event in session.scalars(select(ReferralEvent))
+        }
+    assert before, "the demo wrote no referral event"
+    config = db.alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    db.upgrade(engine)
+    with Session(engine) as session:
+        after = {
+            (event.referral_id, event.status): (event.happened_on, event.outcome, event.reason)
+            for event in session.scalars(select(ReferralEvent))
+        }
+    assert after == before

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from actors import add_household, editor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
@@ -58,6 +59,7 @@ def add_interview(
     ids = {code: id_ for code, id_ in session.execute(select(Category.code, Category.id))}
     interview = records.record_interview(
         session,
+        editor(session),
         household_id=household_id,
         held_on=held_on,
         channel_code=channel,
@@ -116,11 +118,9 @@ class World:
 def world(engine: Engine) -> World:
     with session_scope(engine) as session:
         places = {n.name: n.id for n in taxonomy.seed_demo_neighbourhoods(session)}
-        sangallo = records.create_household(
-            session, code="VA-001", neighbourhood_id=places["Sangallo"]
-        )
-        biumo = records.create_household(session, code="VA-002", neighbourhood_id=places["Biumo"])
-        rebbio = records.create_household(session, code="CO-001", neighbourhood_id=places["Rebbio"])
+        sangallo = add_household(session, code="VA-001", neighbourhood_id=places["Sangallo"])
+        biumo = add_household(session, code="VA-002", neighbourhood_id=places["Biumo"])
+        rebbio = add_household(session, code="CO-001", neighbourhood_id=places["Rebbio"])
         i1 = add_interview(
             session,
             sangallo.id,
@@ -348,9 +348,7 @@ def test_fifteen_neighbourhoods_are_shown_by_default_and_the_rest_summed(engine:
         places = taxonomy.seed_demo_neighbourhoods(session)[:17]
         places[0].homes = None  # one with 1 need, so it falls into "Altri"
         for count, place in enumerate(places, start=1):
-            household = records.create_household(
-                session, code=f"H{count}", neighbourhood_id=place.id
-            )
+            household = add_household(session, code=f"H{count}", neighbourhood_id=place.id)
             add_interview(
                 session, household.id, dt.date(2026, 3, 1), "sportello", ["AMM01"] * count
             )
@@ -368,7 +366,7 @@ def test_a_neighbourhood_without_homes_has_no_rate(engine: Engine) -> None:
         place = Neighbourhood(name="San Rocco", municipality="Como", homes=None)
         session.add(place)
         session.flush()
-        household = records.create_household(session, code="X1", neighbourhood_id=place.id)
+        household = add_household(session, code="X1", neighbourhood_id=place.id)
         add_interview(session, household.id, dt.date(2026, 3, 1), "sportello", ["AMM01"])
     frame = queries.needs_by_neighbourhood_area(engine, FIRST_HALF)
     assert frame["label"].tolist() == ["San Rocco · Como"]
@@ -450,7 +448,7 @@ def test_referral_outcomes_follow_the_filters_and_today(world: World) -> None:
 
 def test_a_soft_deleted_interview_disappears_from_every_number(world: World) -> None:
     with session_scope(world.engine) as session:
-        records.soft_delete_interview(session, world.interview_of["I1"])
+        records.soft_delete_interview(session, editor(session), world.interview_of["I1"])
     assert queries.kpis(world.engine, FIRST_HALF, TODAY) == queries.Kpis(
         interviews=2,
         households=2,
@@ -571,7 +569,7 @@ def insert_visits(engine: Engine, visits: list[Visit]) -> None:
     with session_scope(engine) as session:
         places = {n.name: n.id for n in taxonomy.seed_demo_neighbourhoods(session)}
         households = [
-            records.create_household(session, code=f"P{k}", neighbourhood_id=places[name]).id
+            add_household(session, code=f"P{k}", neighbourhood_id=places[name]).id
             for k, name in enumerate(HOUSEHOLD_PLACES)
         ]
         partner = add_partner(session, "Ente")
@@ -595,7 +593,7 @@ def insert_visits(engine: Engine, visits: list[Visit]) -> None:
                 )
             if visit.deleted:
                 interview_id = session.get(Need, need_ids[0]).interview_id  # type: ignore[union-attr]
-                records.soft_delete_interview(session, interview_id)
+                records.soft_delete_interview(session, editor(session), interview_id)
 
 
 def check_agreement(
