@@ -28,7 +28,50 @@ class PageSpec:
     section: str
 
 
+WORKSPACE = frozenset({"operatore", "admin"})
+DAILY_WORK = "Lavoro quotidiano"
+
 PAGES: tuple[PageSpec, ...] = (
+    PageSpec(
+        "da_seguire",
+        "pages/da_seguire.py",
+        "Da seguire",
+        ":material/pending_actions:",
+        WORKSPACE,
+        DAILY_WORK,
+    ),
+    PageSpec(
+        "nuovo_colloquio",
+        "pages/nuovo_colloquio.py",
+        "Nuovo colloquio",
+        ":material/edit_note:",
+        WORKSPACE,
+        DAILY_WORK,
+    ),
+    PageSpec(
+        "colloqui",
+        "pages/colloqui.py",
+        "Colloqui",
+        ":material/forum:",
+        WORKSPACE,
+        DAILY_WORK,
+    ),
+    PageSpec(
+        "nucleo",
+        "pages/nucleo.py",
+        "Scheda nucleo",
+        ":material/family_restroom:",
+        WORKSPACE,
+        DAILY_WORK,
+    ),
+    PageSpec(
+        "segnala",
+        "pages/segnala.py",
+        "Segnala a un ente",
+        ":material/send:",
+        WORKSPACE,
+        DAILY_WORK,
+    ),
     PageSpec(
         "cruscotto",
         "pages/cruscotto.py",
@@ -48,7 +91,7 @@ PAGES: tuple[PageSpec, ...] = (
 )
 
 # The page each role lands on after login, served at "/".
-HOME: dict[str, str] = {"direzione": "cruscotto", "operatore": "cruscotto", "admin": "cruscotto"}
+HOME: dict[str, str] = {"direzione": "cruscotto", "operatore": "da_seguire", "admin": "cruscotto"}
 
 # What each role may do with the data, page or not.
 EDIT_RECORDS = frozenset({"operatore", "admin"})

@@ -32,9 +32,18 @@ def test_every_page_file_is_in_the_registry_and_every_registry_file_exists():
 
 
 def test_pages_for_keeps_the_registry_order_and_only_the_role_s_pages():
-    assert [spec.key for spec in access.pages_for("admin")] == ["cruscotto", "registro"]
+    workspace = ["da_seguire", "nuovo_colloquio", "colloqui", "nucleo", "segnala"]
+    assert [spec.key for spec in access.pages_for("admin")] == [*workspace, "cruscotto", "registro"]
+    assert [spec.key for spec in access.pages_for("operatore")] == [*workspace, "cruscotto"]
     assert [spec.key for spec in access.pages_for("direzione")] == ["cruscotto"]
     assert access.pages_for("capo") == ()
+
+
+def test_direzione_reaches_no_page_with_a_household_a_note_or_a_contact():
+    """Every page of the workspace shows records about people: never to direzione."""
+    for spec in access.PAGES:
+        if spec.section == access.DAILY_WORK:
+            assert "direzione" not in spec.roles, spec.key
 
 
 def test_only_admin_opens_the_audit_trail():
@@ -57,6 +66,7 @@ def test_unknown_pages_and_roles_open_nothing():
         (access.may_edit_records, {"operatore", "admin"}),
         (access.may_see_personal_data, {"operatore", "admin"}),
         (access.may_see_deleted, {"admin"}),
+        (access.may_edit_taxonomy, {"admin"}),
     ],
 )
 def test_each_data_rule_allows_exactly_its_roles(rule, allowed):

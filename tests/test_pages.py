@@ -182,8 +182,9 @@ def test_admin_can_open_the_audit_trail_and_sees_the_logins(app):
 
 
 @pytest.mark.parametrize("role_user", ["operatore", "direzione", "admin"])
-def test_every_role_lands_on_the_cruscotto_with_its_charts(app, role_user):
+def test_every_role_sees_the_cruscotto_with_its_charts(app, role_user):
     as_user(app, role_user)
+    app.switch_page("pages/cruscotto.py").run()
     assert not app.exception
     assert [m.label for m in app.metric] == [
         "Colloqui",
