@@ -108,29 +108,52 @@ def _card(app_db: AppDatabase, user: Actor, row: dict[str, Any], today: dt.date)
 QUICK = {"sent": "accept", "accepted": "close_positive"}
 
 
+def _quick_answer(
+    app_db: AppDatabase,
+    user: Actor,
+    referral_id: int,
+    key: str,
+    version: int,
+    partner: str,
+    today: dt.date,
+) -> None:
+    form = f"fu{referral_id}_"
+    label = referrals.MOVES[key].label
+    if forms.attempt(
+        form,
+        lambda: referral_widgets.record_move(
+            app_db, user, referral_id, key, version, today, None, "", today
+        ),
+    ):
+        forms.flash(f"Registrato: {label.lower()} ({partner}).")
+    else:
+        st.session_state["fu_open"] = referral_id  # the panel shows why, under the card
+
+
 def _quick_answers(app_db: AppDatabase, user: Actor, row: dict[str, Any], today: dt.date) -> None:
     """One click for the usual answer (taken in charge; concluded well), today, no note."""
     referral_id = int(row["referral_id"])
     quick = referrals.MOVES[QUICK[str(row["status_code"])]]
-    if st.button(
+    st.button(
         quick.label,
-        key=f"fu_quick_{referral_id}",
+        key=f"fu_quick_{referral_id}_{quick.key}",
         icon=referral_widgets.MOVE_ICONS[quick.key],
         type="primary",
         width="stretch",
         help="Registra subito questa risposta, con la data di oggi",
-    ):
-        form = f"fu{referral_id}_"
-        if forms.attempt(
-            form,
-            lambda: referral_widgets.record_move(
-                app_db, user, referral_id, quick.key, int(row["version"]), today, None, "", today
-            ),
-        ):
-            forms.flash(f"Registrato: {quick.label.lower()} ({row['partner']}).")
-        else:
-            st.session_state["fu_open"] = referral_id  # show the panel with the error
-        st.rerun()
+        # A callback, with the move and the version the user saw: if the referral changed
+        # meanwhile, the move is refused, never applied to what it has become.
+        on_click=_quick_answer,
+        args=(
+            app_db,
+            user,
+            referral_id,
+            quick.key,
+            int(row["version"]),
+            str(row["partner"]),
+            today,
+        ),
+    )
     if st.button(
         "Altra risposta o nota…",
         key=f"fu_more_{referral_id}",

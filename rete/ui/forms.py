@@ -95,3 +95,19 @@ def show_flash() -> None:
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
         st.success(plain(message), icon=":material/check_circle:")
+
+
+def opened_version(form: str, current: int) -> int:
+    """The record's version when this form was first drawn: a save sends it, so a change
+    someone else saved meanwhile is refused (rete.writes.claim) instead of overwritten, even
+    though the page re-reads the record on every run."""
+    key = f"{form}__version"
+    if key not in st.session_state:
+        st.session_state[key] = current
+    version: int = st.session_state[key]
+    return version
+
+
+def reopen(form: str) -> None:
+    """Forget the version a form was opened with (after a refusal, or to reload it)."""
+    st.session_state.pop(f"{form}__version", None)

@@ -128,7 +128,8 @@ def editor(
 ) -> None:
     """Correct one interview; delete it after a confirmation; restore it (administrator)."""
     draft = interviews.interview_draft(app_db.engine, interview_id)
-    prefix = f"ed{draft.id}v{draft.version}_"
+    prefix = f"ed{draft.id}_"
+    version = forms.opened_version(prefix, draft.version)
     with st.container(border=True):
         st.subheader(f"Colloquio del nucleo {forms.plain(draft.household_code)}")
         links.household_link(draft.household_id, "Apri la scheda del nucleo")
@@ -156,7 +157,7 @@ def editor(
                         session,
                         user,
                         draft.id,
-                        version=draft.version,
+                        version=version,
                         held_on=held_on,
                         channel_code=channel,
                         needs=interview_form.filled(needs),
@@ -169,6 +170,15 @@ def editor(
                 forms.forget(prefix)
                 forms.flash("Correzioni salvate. Il Cruscotto le conta già.")
             st.rerun()
+        if version != draft.version:
+            st.warning(
+                "Qualcun altro ha salvato questo colloquio dopo che l'hai aperto. Le tue modifiche "
+                "sono ancora qui; per ripartire dalla versione salvata, ricaricalo.",
+                icon=":material/sync_problem:",
+            )
+            if st.button("Ricarica il colloquio (perde le modifiche)", key=f"{prefix}reload"):
+                forms.forget(prefix)
+                st.rerun()
         with delete.popover("Elimina il colloquio", icon=":material/delete:"):
             st.write(
                 "Il colloquio, i suoi bisogni e le loro segnalazioni spariranno da liste e "

@@ -39,6 +39,7 @@ def answer_panel(
 ) -> bool:
     """The panel; True once a move was saved (the caller then redraws its list)."""
     form = f"{key}_"
+    version = forms.opened_version(form, version)
     moves = referrals.moves_from(status)
     if not moves:
         st.caption("Segnalazione chiusa: non ci sono altre risposte da registrare.")
@@ -92,6 +93,7 @@ def answer_panel(
             forms.forget(form)
             forms.flash(f"Registrato: {label.lower()}.")
             return True
+        forms.reopen(form)  # the next try starts from the referral as it is now
         st.rerun()
     return False
 
@@ -127,6 +129,7 @@ def close_need_panel(
 ) -> bool:
     """Close a need with no open referral: risolto internamente, or non risolto (reason)."""
     form = f"{key}_"
+    version = forms.opened_version(form, version)
     outcome = st.radio(
         "Esito",
         ["resolved", "unresolved"],
@@ -163,6 +166,7 @@ def close_need_panel(
             forms.forget(form)
             forms.flash("Bisogno chiuso.")
             return True
+        forms.reopen(form)
         st.rerun()
     return False
 
