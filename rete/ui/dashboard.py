@@ -111,8 +111,9 @@ def to_csv(frame: pd.DataFrame, columns: dict[str, str]) -> bytes:
 
 
 def _inert_in_a_spreadsheet(value: object) -> object:
-    """A text starting with = + - @ would run as a formula in Excel: quote it."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """A text starting with = + - @, a tab, a carriage return or NUL could run as a formula in
+    Excel or LibreOffice (OWASP's CSV injection list): quote it."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r", "\0"):
         return "'" + value
     return value
 

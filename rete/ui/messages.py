@@ -10,14 +10,16 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from rete.errors import ReteError
+from rete.ui.forms import plain
 
 log = logging.getLogger(__name__)
 
 
 def show_error(error: ReteError) -> None:
-    """A domain error's Italian message on the page; the details go to the log only."""
-    log.warning("%s: %s", type(error).__name__, error)
-    st.error(str(error), icon=":material/error:")
+    """A domain error's Italian message on the page, as text (it may quote what the user
+    typed); the log gets only its kind: messages can hold personal data."""
+    log.warning("shown to the user: %s", type(error).__name__)
+    st.error(plain(str(error)), icon=":material/error:")
 
 
 @contextmanager

@@ -1,0 +1,26 @@
+"""CSV for Italian Excel: every text cell that a spreadsheet could run is written as text."""
+
+import csv
+import io
+
+import pandas as pd
+import pytest
+
+from rete.ui.dashboard import to_csv
+
+
+def read_back(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\0"])
+def test_a_text_that_could_run_as_a_formula_is_quoted(start):
+    frame = pd.DataFrame({"name": [f'{start}HYPERLINK("x")'], "count": [3]})
+    rows = read_back(to_csv(frame, {"name": "Nome", "count": "Numero"}))
+    assert rows[1][0].startswith("'" + start)
+
+
+def test_ordinary_text_and_numbers_are_left_as_they_are():
+    frame = pd.DataFrame({"name": ["Biumo"], "count": [-3], "share": [1234.5]})
+    rows = read_back(to_csv(frame, {"name": "Nome", "count": "Numero", "share": "Quota"}))
+    assert rows == [["Nome", "Numero", "Quota"], ["Biumo", "-3", "1234,5"]]
