@@ -98,7 +98,7 @@ def table(page: InterviewPage, key: str) -> int | None:
         },
     )
     pager(page, key)
-    rows = selection.selection.rows if selection else []  # type: ignore[union-attr]
+    rows = selection.selection.rows if selection else []
     return int(page.rows.iloc[rows[0]]["interview_id"]) if rows else None
 
 
