@@ -194,7 +194,7 @@ def _need(app_db: AppDatabase, user: Actor, need: NeedCard, today: dt.date, dele
                 app_db, user, need.id, need.version, key=f"reopen{need.id}"
             ):
                 st.rerun()
-    elif not open_referral:
+    elif not open_referral and need.status != "resolved":
         with actions[1], st.popover("Chiudi il bisogno", icon=":material/check:"):
             if referral_widgets.close_need_panel(
                 app_db, user, need.id, need.version, today, key=f"close{need.id}"

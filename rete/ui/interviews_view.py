@@ -84,7 +84,6 @@ def table(page: InterviewPage, key: str) -> int | None:
             "neighbourhood",
             "channel",
             "needs",
-            "operator",
             *(["deleted_on"] if page.rows["deleted_on"].notna().any() else []),
         ],
         column_config={
@@ -93,7 +92,6 @@ def table(page: InterviewPage, key: str) -> int | None:
             "neighbourhood": st.column_config.TextColumn("Quartiere"),
             "channel": st.column_config.TextColumn("Canale"),
             "needs": st.column_config.TextColumn("Bisogni (stato)", width="large"),
-            "operator": st.column_config.TextColumn("Registrato da"),
             "deleted_on": st.column_config.DateColumn("Eliminato il", format="DD/MM/YYYY"),
         },
     )
