@@ -110,7 +110,12 @@ def form(app_db: AppDatabase, user: Actor, need: NeedSummary, today: dt.date) ->
 def _option(proposal: Proposal | None) -> str:
     if proposal is None:
         return "Un altro ente della rete"
-    return f"**{plain(proposal.name)}** ({plain(proposal.kind)})  \n{plain(proposal.reason)}"
+    text = f"**{plain(proposal.name)}** ({plain(proposal.kind)})  \n{plain(proposal.reason)}"
+    if proposal.contacts:
+        first = proposal.contacts[0]
+        reach = " · ".join(part for part in (first.phone, first.email) if part)
+        text += f"  \nReferente: {plain(first.name)}" + (f" · {plain(reach)}" if reach else "")
+    return text
 
 
 def _contact(prefix: str, contacts: list[ContactCard]) -> int | None:
