@@ -95,14 +95,19 @@ def interview_page(engine: Engine, filters: InterviewFilters, page: int = 0) -> 
         where = _conditions(session, filters)
         if where is None:
             return InterviewPage(pd.DataFrame(columns=COLUMNS), 0, False)
-        found = session.execute(
+        query = (
             select(NeedFact.interview_id, NeedFact.held_on)
             .where(*where)
             .group_by(NeedFact.held_on, NeedFact.interview_id)
             .order_by(NeedFact.held_on.desc(), NeedFact.interview_id.desc())
             .limit(PAGE_SIZE + 1)
             .offset(page * PAGE_SIZE)
-        ).all()
+        )
+        if not filters.household_code.strip():
+            # Walk the dates backwards and stop at the page: SQLite would otherwise take an
+            # area's whole index range and sort it (one household's few rows it finds itself).
+            query = query.with_hint(NeedFact, "INDEXED BY ix_need_fact_held_on", "sqlite")
+        found = session.execute(query).all()
         ids = [interview_id for interview_id, _ in found[:PAGE_SIZE]]
         rows = _rows(session, ids)
     return InterviewPage(rows, page, len(found) > PAGE_SIZE)
