@@ -321,3 +321,26 @@ def test_the_interviews_list_filters_by_household_code(url):
     app.text_input(key="iv_code").input(household.code.lower()).run()
     frame = app.dataframe[0].value
     assert set(frame["household_code"]) == {household.code}
+
+
+def test_a_household_moved_to_another_neighbourhood_and_a_concurrent_save_refused(url):
+    with Session(engine(url)) as session:
+        household = session.scalar(select(Household).order_by(Household.id))
+    app = open_page(url, "operatore", "nucleo", nucleo=str(household.id))
+    form = f"hh{household.id}_"
+    places = app.selectbox(key=f"{form}neighbourhood")
+    other = next(o for o in places.options if o != places.value)
+    places.select(other).run()
+    app.number_input(key=f"{form}members").set_value(6).run()
+    app.button(key=f"{form}save").click().run()
+    assert not errors(app), errors(app)
+    with Session(engine(url)) as session:
+        saved = session.get(Household, household.id)
+        assert (saved.members, saved.neighbourhood_id != household.neighbourhood_id) == (6, True)
+    # Someone else saves between this user's opening and saving: refused, input kept.
+    app.number_input(key=f"{form}members").set_value(2).run()
+    with session_scope(engine(url)) as session:
+        session.get(Household, household.id).version += 1
+    app.button(key=f"{form}save").click().run()
+    assert any("Qualcun altro" in e for e in errors(app)), errors(app)
+    assert app.number_input(key=f"{form}members").value == 2

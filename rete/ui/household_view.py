@@ -22,7 +22,7 @@ from rete.taxonomy import (
 )
 from rete.ui import forms, links, referral_widgets
 from rete.ui.forms import plain
-from rete.ui.interview_form import contact_fields
+from rete.ui.interview_form import contact_fields, household_fields
 from rete.workspace import households
 from rete.workspace.households import HouseholdCard, NeedCard, ReferralCard
 from rete.writes import Actor
@@ -90,6 +90,7 @@ def header(card: HouseholdCard) -> None:
 def edit_details(app_db: AppDatabase, user: Actor, card: HouseholdCard, tax: Taxonomy) -> None:
     """Correct the household's details (a move to another neighbourhood included)."""
     form = f"hh{card.id}_"
+    version = forms.opened_version(form, card.version)
     with st.expander("Correggi i dati del nucleo", icon=":material/edit:"):
         if f"{form}code" not in st.session_state:
             st.session_state.update(
@@ -100,7 +101,6 @@ def edit_details(app_db: AppDatabase, user: Actor, card: HouseholdCard, tax: Tax
                     f"{form}elderly": card.has_elderly,
                     f"{form}minors": card.has_minors,
                     f"{form}disability": card.has_disability,
-                    f"{form}version": card.version,
                 }
             )
             if card.contact is not None:
@@ -109,23 +109,10 @@ def edit_details(app_db: AppDatabase, user: Actor, card: HouseholdCard, tax: Tax
                 st.session_state[f"{form}email"] = card.contact.email or ""
         code = st.text_input("Codice del nucleo", key=f"{form}code", max_chars=40)
         forms.field_error(form, "code")
-        places = {id_: f"{name} ({town})" for id_, name, town in tax.neighbourhoods}
-        place = st.selectbox(
-            "Quartiere", list(places), format_func=places.__getitem__, key=f"{form}neighbourhood"
-        )
-        forms.field_error(form, "neighbourhood")
-        members = st.number_input("Componenti", 1, 30, step=1, key=f"{form}members")
-        forms.field_error(form, "members")
-        flags = st.columns(3)
-        elderly = flags[0].checkbox("Anziani (65+)", key=f"{form}elderly")
-        minors = flags[1].checkbox("Minori", key=f"{form}minors")
-        disability = flags[2].checkbox("Persone con disabilità", key=f"{form}disability")
+        data = household_fields(tax, form, code)
         contact = contact_fields(form, form)
         forms.form_error(form)
         if st.button("Salva i dati del nucleo", type="primary", key=f"{form}save"):
-            data = records.HouseholdInput(
-                code, int(place or 0), int(members), bool(elderly), bool(minors), bool(disability)
-            )
 
             def save() -> bool:
                 with session_scope(app_db.engine) as session:
@@ -135,7 +122,7 @@ def edit_details(app_db: AppDatabase, user: Actor, card: HouseholdCard, tax: Tax
                         card.id,
                         data,
                         contact,
-                        version=st.session_state[f"{form}version"],
+                        version=version,
                     )
                 return True
 
@@ -143,6 +130,15 @@ def edit_details(app_db: AppDatabase, user: Actor, card: HouseholdCard, tax: Tax
                 forms.forget(form)
                 forms.flash("Dati del nucleo salvati.")
             st.rerun()
+        if version != card.version:
+            st.warning(
+                "Qualcun altro ha salvato i dati di questo nucleo dopo che li hai aperti: "
+                "ricarica per ripartire dai dati salvati.",
+                icon=":material/sync_problem:",
+            )
+            if st.button("Ricarica i dati (perde le modifiche)", key=f"{form}reload"):
+                forms.forget(form)
+                st.rerun()
 
 
 def timeline(app_db: AppDatabase, user: Actor, card: HouseholdCard, today: dt.date) -> None:

@@ -190,37 +190,40 @@ def household_picker(app_db: AppDatabase, tax: Taxonomy, prefix: str) -> Househo
 
 
 def _new_household_fields(tax: Taxonomy, prefix: str, code: str) -> HouseholdChoice:
-    form = prefix
     with st.container(border=True):
         st.markdown("**Nuovo nucleo**")
-        places = {id_: f"{name} ({town})" for id_, name, town in tax.neighbourhoods}
-        left, right = st.columns([3, 1])
-        with left:
-            place = st.selectbox(
-                "Quartiere",
-                list(places),
-                format_func=places.__getitem__,
-                index=None,
-                placeholder="Scegliere il quartiere",
-                key=f"{prefix}neighbourhood",
-            )
-            forms.field_error(form, "neighbourhood")
-        with right:
-            members = st.number_input(
-                "Componenti", min_value=1, max_value=30, value=1, step=1, key=f"{prefix}members"
-            )
-            forms.field_error(form, "members")
-        flags = st.columns(3)
-        elderly = flags[0].checkbox("Anziani (65+)", key=f"{prefix}elderly")
-        minors = flags[1].checkbox("Minori", key=f"{prefix}minors")
-        disability = flags[2].checkbox("Persone con disabilità", key=f"{prefix}disability")
-        contact = contact_fields(prefix, form)
-    return HouseholdChoice(
-        None,
-        records.HouseholdInput(
-            code, place or 0, int(members), bool(elderly), bool(minors), bool(disability)
-        ),
-        contact,
+        data = household_fields(tax, prefix, code)
+        contact = contact_fields(prefix, prefix)
+    return HouseholdChoice(None, data, contact)
+
+
+def household_fields(tax: Taxonomy, prefix: str, code: str) -> records.HouseholdInput:
+    """Neighbourhood, members and flags: a new household's, or those of one being corrected
+    (whose values the caller puts in the session state first)."""
+    places = {id_: f"{name} ({town})" for id_, name, town in tax.neighbourhoods}
+    left, right = st.columns([3, 1])
+    with left:
+        place = st.selectbox(
+            "Quartiere",
+            list(places),
+            format_func=places.__getitem__,
+            index=None,
+            placeholder="Scegliere il quartiere",
+            key=f"{prefix}neighbourhood",
+        )
+        forms.field_error(prefix, "neighbourhood")
+    with right:
+        st.session_state.setdefault(f"{prefix}members", 1)
+        members = st.number_input(
+            "Componenti", min_value=1, max_value=30, step=1, key=f"{prefix}members"
+        )
+        forms.field_error(prefix, "members")
+    flags = st.columns(3)
+    elderly = flags[0].checkbox("Anziani (65+)", key=f"{prefix}elderly")
+    minors = flags[1].checkbox("Minori", key=f"{prefix}minors")
+    disability = flags[2].checkbox("Persone con disabilità", key=f"{prefix}disability")
+    return records.HouseholdInput(
+        code, place or 0, int(members), bool(elderly), bool(minors), bool(disability)
     )
 
 
