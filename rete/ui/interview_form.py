@@ -76,7 +76,7 @@ def need_rows(
     chosen: list[NeedInput] = []
     for position, row in enumerate(list(rows), start=1):
         with st.container(border=True):
-            left, middle, right, end = st.columns([3, 4, 2, 1], vertical_alignment="bottom")
+            left, middle, right, end = st.columns([3, 4, 2, 1.6], vertical_alignment="bottom")
             area = left.selectbox(
                 f"Area del bisogno {position}",
                 list(areas),
