@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from rete.config import TIMEZONE
+from rete.config import local_time
 from rete.models import AuditEntry, User
 
 SUMMARY_MAX = 300
@@ -106,12 +105,6 @@ def record_access(
             record(session, action, user_id=user_id, entity=entity, entity_id=entity_id)
 
 
-def _local(moment: dt.datetime) -> dt.datetime:
-    """UTC as stored (SQLite gives it back naive) -> Europe/Rome wall-clock time, naive."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
-
-
 def recent_entries(engine: Engine, limit: int = 200) -> list[dict[str, object]]:
     """The latest entries, newest first, with the user's name beside them."""
     with Session(engine) as session:
@@ -123,7 +116,7 @@ def recent_entries(engine: Engine, limit: int = 200) -> list[dict[str, object]]:
         ).all()
     return [
         {
-            "at": _local(entry.at),
+            "at": local_time(entry.at),
             "username": username or "",
             "action": ACTION_LABELS.get(entry.action, entry.action),
             "entity": ENTITY_LABELS.get(entry.entity or "", entry.entity or ""),

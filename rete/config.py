@@ -63,3 +63,9 @@ def load_settings() -> Settings:
 def today() -> dt.date:
     """Today in Rome: "in ritardo", the default period and "not in the future" follow it."""
     return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def local_time(moment: dt.datetime) -> dt.datetime:
+    """A stored UTC moment (SQLite gives it back naive) as Rome's wall-clock time, naive."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(ZoneInfo(TIMEZONE)).replace(tzinfo=None)

@@ -20,9 +20,6 @@ from rete.errors import NotFound
 from rete.models import (
     Category,
     Contact,
-    Household,
-    Interview,
-    Need,
     Neighbourhood,
     Partner,
     PartnerArea,
@@ -58,31 +55,6 @@ class Proposal:
     mean_days: float | None  # mean days from sending to taking in charge
     contacts: tuple[ContactCard, ...]  # the primary contact first
     reason: str  # the rank in words
-
-
-@dataclass(frozen=True)
-class Place:
-    neighbourhood_id: int
-    neighbourhood: str
-    municipality: str
-
-
-def need_context(engine: Engine, need_id: int) -> tuple[int, Place]:
-    """The specific need and the place of a recorded need (the household's neighbourhood)."""
-    with Session(engine) as session:
-        row = session.execute(
-            select(
-                Need.category_id, Neighbourhood.id, Neighbourhood.name, Neighbourhood.municipality
-            )
-            .join(Interview, Interview.id == Need.interview_id)
-            .join(Household, Household.id == Interview.household_id)
-            .join(Neighbourhood, Neighbourhood.id == Household.neighbourhood_id)
-            .where(Need.id == need_id)
-        ).first()
-    if row is None:
-        raise NotFound("Bisogno non trovato: potrebbe essere stato tolto dal colloquio.")
-    category_id, place_id, name, town = row
-    return category_id, Place(place_id, name, town)
 
 
 def propose_partners(engine: Engine, category_id: int, neighbourhood_id: int) -> list[Proposal]:
@@ -209,9 +181,14 @@ def _reason(proposal: Proposal, place: Neighbourhood, need_name: str) -> str:
         else f"serve il comune di {place.municipality}",
     ]
     if proposal.answered:
-        record = f"{formats.number(proposal.taken)} prese in carico su {formats.number(proposal.answered)}"
+        taken = "presa" if proposal.taken == 1 else "prese"
+        record = (
+            f"{formats.number(proposal.taken)} {taken} in carico su "
+            f"{formats.number(proposal.answered)}"
+        )
         if proposal.mean_days is not None:
-            record += f", in media {formats.number(proposal.mean_days, 0)} giorni"
+            days = round(proposal.mean_days)
+            record += f", in media {formats.number(days)} {'giorno' if days == 1 else 'giorni'}"
         parts.append(record)
     else:
         parts.append(f"nessuna segnalazione di «{need_name}» finora")

@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -67,11 +68,17 @@ class Channel(Timestamped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+# Household codes compare byte by byte on every database, so that a prefix is a range of the
+# unique index (the type-ahead); SQLite's default collation already is, PostgreSQL's follows
+# the locale the server was installed with unless the column says "C".
+HOUSEHOLD_CODE_TYPE = String(40).with_variant(postgresql.VARCHAR(40, collation="C"), "postgresql")
+
+
 class Household(Timestamped, Base):
     __tablename__ = "household"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    code: Mapped[str] = mapped_column(HOUSEHOLD_CODE_TYPE, unique=True)
     neighbourhood_id: Mapped[int] = mapped_column(ForeignKey("neighbourhood.id"), index=True)
     members: Mapped[int] = mapped_column(Integer, default=1)
     has_elderly: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -245,28 +245,6 @@ def test_an_area_or_an_unknown_place_is_not_a_need_to_propose_for(engine, places
         directory.propose_partners(engine, 999_999, places["Biumo"])
 
 
-def test_a_need_is_placed_where_its_household_lives(engine, places):
-    with session_scope(engine) as session:
-        household = add_household(session, code="VA-1", neighbourhood_id=places["Biumo"])
-        arrears = category(session, "ECO01")
-        saved = records.record_interview(
-            session,
-            editor(session),
-            household_id=household.id,
-            held_on=day(11, 1),
-            channel_code="sportello",
-            needs=[records.NeedInput(arrears)],
-            today=TODAY,
-        )
-        need = session.scalar(select(Need.id).where(Need.interview_id == saved.id))
-    assert directory.need_context(engine, need) == (  # type: ignore[arg-type]
-        arrears,
-        directory.Place(places["Biumo"], "Biumo", "Varese"),
-    )
-    with pytest.raises(NotFound):
-        directory.need_context(engine, 999_999)
-
-
 # --- The record: how each partner answered this specific need before
 
 
@@ -407,11 +385,6 @@ def test_the_reason_gives_the_record_in_words(engine, places, record):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="directory._reason always writes the plural: '1 prese in carico su 1, in media "
-    "1 giorni' instead of '1 presa in carico su 1, in media 1 giorno'",
-)
 def test_the_reason_speaks_of_one_taking_in_charge_and_one_day_in_the_singular(
     engine, places, record
 ):

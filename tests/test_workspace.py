@@ -547,11 +547,6 @@ def test_deleted_interviews_are_listed_apart_most_recently_deleted_first(engine,
     assert shown(live) == names(interviews_world, "three")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="deleted_on is the UTC date of deleted_at, not the day in Rome: an interview "
-    "deleted between midnight and 01:00 (02:00 in summer) shows the day before",
-)
 def test_the_day_of_deletion_is_the_day_in_rome(engine, interviews_world):
     with session_scope(engine) as session:
         # Deleted at 00:30 on 25/11 in Rome, 23:30 on 24/11 in UTC.
@@ -697,12 +692,6 @@ def italian_postgres(postgres_server: Engine) -> Iterator[Engine]:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="find_households takes the codes in [prefix, prefix with its last character + 1), "
-    "which is a prefix only in byte order: under the database's collation (here Italian ICU, "
-    "where ':' sorts before '9') the range 'VA-9' to 'VA-:' is empty",
-)
 def test_a_code_ending_in_9_is_found_on_a_postgresql_database_with_an_italian_collation(
     italian_postgres,
 ):

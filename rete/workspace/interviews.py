@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from rete.config import local_time
 from rete.errors import NotFound
 from rete.models import (
     Category,
@@ -169,7 +170,7 @@ def _rows(session: Session, ids: list[int]) -> pd.DataFrame:
             ),
             "open_needs": sum(status in OPEN_STATUSES for _, status in needs.get(row[0], [])),
             "operator": row[6] or "",
-            "deleted_on": row[7].date() if row[7] else None,
+            "deleted_on": local_time(row[7]).date() if row[7] else None,
         }
         for row in interviews
     }

@@ -3,7 +3,8 @@
 Adds optimistic-locking versions to households and needs, the columns of a need closed without a
 referral, the day (and outcome, reason) of each referral event, and the indexes of the
 workspace's lists: open referrals by due date, interviews newest first, the partners' record
-per specific need, and the few deleted interviews.
+per specific need, and the few deleted interviews. On PostgreSQL household codes compare byte
+by byte (collation "C"), so a typed prefix is a range of their unique index.
 
 Revision ID: 0003
 Revises: 0002
@@ -50,6 +51,14 @@ def upgrade() -> None:
     op.add_column("need", sa.Column("closed_reason", sa.Text(), nullable=True))
     op.add_column("need", sa.Column("closed_on", sa.Date(), nullable=True))
     op.add_column("need", sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+    if op.get_bind().dialect.name == "postgresql":  # SQLite compares bytes already
+        op.alter_column(
+            "household",
+            "code",
+            existing_type=sa.String(length=40),
+            type_=sa.String(length=40, collation="C"),
+            existing_nullable=False,
+        )
     with op.batch_alter_table("referral_event", schema=None) as batch_op:
         batch_op.add_column(sa.Column("happened_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("outcome", sa.String(length=16), nullable=True))
@@ -96,6 +105,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.alter_column(
+            "household",
+            "code",
+            existing_type=sa.String(length=40, collation="C"),
+            type_=sa.String(length=40),
+            existing_nullable=False,
+        )
     with op.batch_alter_table("referral_fact", schema=None) as batch_op:
         batch_op.drop_index("ix_referral_fact_category_partner")
         batch_op.drop_index("ix_referral_fact_open")
