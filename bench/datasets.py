@@ -2,7 +2,7 @@
 
 A dataset is a SQLite file under `bench/data/` (git-ignored) or a PostgreSQL database named
 `rete_bench_<size>`. Once its demo data are loaded it gets a marker (a `setting` row saying how
-it was made) and a `direzione` user for the page runs; a run reuses a dataset whose marker
+it was made) and an `operatore` user for the page runs; a run reuses a dataset whose marker
 matches and regenerates it otherwise, or when asked to.
 """
 
@@ -33,6 +33,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 MARKER_KEY = "bench_dataset"
 GENERATION_KEY = "bench_generation_s"
 BENCH_USER = "bench"
+BENCH_ROLE = "operatore"  # the workspace's pages are theirs; they see the Cruscotto too
 BENCH_PASSWORD = "benchmark-non-interattivo"  # never used to log in: page runs set the user
 SQLITE = "SQLite"
 POSTGRESQL = "PostgreSQL"
@@ -82,12 +83,20 @@ def _read_setting(engine: Engine, key: str) -> str | None:
         return session.scalar(select(Setting.value).where(Setting.key == key))
 
 
+def _user_role(engine: Engine) -> str | None:
+    with Session(engine) as session:
+        return session.scalar(select(User.role).where(User.username == BENCH_USER))
+
+
 def _is_ready(url: str, households: int) -> bool:
-    """True when the database holds a finished dataset of this benchmark with this size."""
+    """True when the database holds a finished dataset of this benchmark with this size, whose
+    user has the role the page items need (datasets made before the workspace had `direzione`)."""
     engine = db.get_engine(url)
     try:
-        return db.schema_state(engine).is_current and _read_setting(engine, MARKER_KEY) == marker(
-            households
+        return (
+            db.schema_state(engine).is_current
+            and _read_setting(engine, MARKER_KEY) == marker(households)
+            and _user_role(engine) == BENCH_ROLE
         )
     except Exception:  # a half-written or foreign file: regenerate it
         return False
@@ -106,7 +115,7 @@ def _generate(url: str, households: int) -> float:
     seconds = time.perf_counter() - started
     with session_scope(engine) as session:
         session.execute(delete(Setting).where(Setting.key.in_([MARKER_KEY, GENERATION_KEY])))
-        auth.create_user(session, BENCH_USER, "Benchmark", "operatore", BENCH_PASSWORD)
+        auth.create_user(session, BENCH_USER, "Benchmark", BENCH_ROLE, BENCH_PASSWORD)
         session.add(Setting(key=GENERATION_KEY, value=f"{seconds:.1f}"))
         session.add(Setting(key=MARKER_KEY, value=marker(households)))
     db.dispose_engine(url)

@@ -3,6 +3,10 @@
 A child gets a `Task`, repeats its item, and returns a `Measurement`: the seconds of every
 repetition, its peak RSS (`ru_maxrss`: a process's peak only grows, hence one process per item),
 and the numbers it computed for each filter case, which the parent compares.
+
+The items: the Cruscotto and the workspace's pages through AppTest, the Cruscotto's queries,
+the floor, the naive baseline, the workspace's read functions, and three writes (an interview
+saved, a referral sent, a referral taken in charge).
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bench.canonical import FROZEN_TODAY, Case, Numbers
+from bench.workspace_side import PageVisit, Subjects
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 APP_TIMEOUT = 600  # seconds AppTest waits for one run of the script
@@ -29,7 +34,13 @@ AREA_WIDGET = "f_areas"
 SAVE_WARM_UPS = 2  # saves before the measured ones: the connection and its pages get ready
 NAIVE_BUDGET_SECONDS = 30.0  # the naive baseline stops repeating once it has spent this long
 SAVE_SEED = 6
+REFERRAL_SEED = 12
+CALL_WARM_UPS = 1  # calls of a workspace function before the measured ones
 STATUS_FILE = Path("/proc/self/status")
+CRUSCOTTO = PageVisit("pages/cruscotto.py", "Cruscotto")
+HOME = "pages/da_seguire.py"  # the bench user's (an operatore) landing page
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,10 @@ class Task:
     cases: tuple[Case, ...]
     repetitions: int
     user: tuple[int, str, str, str] = (0, "", "", "")
-    query: str = ""
+    query: str = ""  # one of the Cruscotto's queries (bench.rete_side.PAGE_QUERIES)
+    visit: PageVisit = CRUSCOTTO  # the page the page items run
+    call: str = ""  # one of the workspace's functions (bench.workspace_side.CALLS)
+    subjects: Subjects | None = None  # the records the workspace's items open
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,7 @@ class Measurement:
     numbers: dict[str, Numbers] = field(default_factory=dict)  # case name -> numbers
     first_seconds: float | None = None  # page items: the first run of the new process
     parts: dict[str, float] = field(default_factory=dict)  # floor: median per statement
+    counts: dict[str, int] = field(default_factory=dict)  # what a workspace call found
 
     @property
     def median(self) -> float:
@@ -62,7 +77,7 @@ class Measurement:
         return statistics.quantiles(self.seconds, n=100, method="inclusive")[94]
 
 
-def in_child_process(item: Callable[[Task], Measurement], task: Task) -> Measurement:
+def in_child_process(item: Callable[[Task], T], task: Task) -> T:
     """Run one measured item in a fresh spawned process and return what it measured."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
@@ -99,7 +114,7 @@ def _freeze_the_clock() -> None:
     config.today = lambda: FROZEN_TODAY
 
 
-# --- The Cruscotto page, through AppTest
+# --- The pages, through AppTest
 
 
 def _quiet_streamlit() -> None:
@@ -125,7 +140,9 @@ def _navigation_as_in_the_server() -> None:
 
 
 def _page(task: Task) -> Any:
-    """AppTest on app.py with the benchmark's user logged in, its first run done and timed."""
+    """AppTest on app.py with the benchmark's user logged in and the task's page asked for in
+    the URL (the user's home needs no switch), its first run done and timed; then the page's
+    text inputs typed, each with its rerun (not timed)."""
     os.environ["RETE_DATABASE_URL"] = task.url
     _quiet_streamlit()
     _freeze_the_clock()
@@ -134,19 +151,31 @@ def _page(task: Task) -> Any:
 
     from rete import auth
 
+    visit = task.visit
     app = AppTest.from_file(APP, default_timeout=APP_TIMEOUT)
     app.session_state["rete_user"] = auth.CurrentUser(*task.user)
+    for name, value in visit.params:
+        app.query_params[name] = value
+    if visit.file != HOME:
+        # Before the first run AppTest names the page by its file; Rete's url paths are the
+        # files' names, so the first run opens the page itself, as a link to it would.
+        app.switch_page(visit.file)
     seconds, _ = timed(app.run)
-    _check_page(app)
+    _check_page(app, visit)
     _quiet_streamlit()  # the first run reads Streamlit's config, log level included
+    for key, value in visit.typed:
+        app.text_input(key=key).input(value).run()
+        _check_page(app, visit)
     return app, seconds
 
 
-def _check_page(app: Any) -> None:
-    """A run that raised or did not reach the Cruscotto measures nothing: stop loudly."""
-    if app.exception or not app.title or app.title[0].value != "Cruscotto":
+def _check_page(app: Any, visit: PageVisit) -> None:
+    """A run that raised, showed an error or did not reach its page measures nothing: stop
+    loudly. (The Cruscotto shows no st.error on a normal run, nor does any workspace page.)"""
+    if app.exception or app.error or not app.title or app.title[0].value != visit.title:
         errors = [e.value for e in app.exception] + [e.value for e in app.error]
-        raise RuntimeError(f"the Cruscotto did not render: {errors}")
+        titles = [t.value for t in app.title]
+        raise RuntimeError(f"{visit.title} did not render: {titles} {errors}")
 
 
 def _page_runs(task: Task, before_each: Callable[[], None]) -> Measurement:
@@ -156,7 +185,7 @@ def _page_runs(task: Task, before_each: Callable[[], None]) -> Measurement:
     for _ in range(task.repetitions):
         before_each()
         elapsed, _ = timed(app.run)
-        _check_page(app)
+        _check_page(app, task.visit)
         seconds.append(elapsed)
     return Measurement(tuple(seconds), peak_mb(), first_seconds=first)
 
@@ -173,7 +202,9 @@ def page_cold(task: Task) -> Measurement:
 
 
 def page_warm(task: Task) -> Measurement:
-    """Full script runs with every query already in the cache (a user rerunning the page)."""
+    """Full script runs with every query already in the cache (a user rerunning the page).
+
+    The workspace's pages cache nothing but the taxonomy: each run reads its records again."""
     return _page_runs(task, lambda: None)
 
 
@@ -185,7 +216,7 @@ def page_after_area_choice(task: Task) -> Measurement:
     for area in areas[: task.repetitions]:
         chosen = app.multiselect(key=AREA_WIDGET).set_value([area])
         elapsed, _ = timed(chosen.run)
-        _check_page(app)
+        _check_page(app, task.visit)
         seconds.append(elapsed)
     return Measurement(tuple(seconds), peak_mb(), first_seconds=first)
 
@@ -313,3 +344,117 @@ def interview_saves(task: Task) -> Measurement:
         save()
     seconds = tuple(timed(save)[0] for _ in range(task.repetitions))
     return Measurement(seconds, peak_mb())
+
+
+# --- The workspace's read functions
+
+
+def workspace_call(task: Task) -> Measurement:
+    """One read function of the workspace, called the way its page calls it, repeated.
+
+    One unmeasured call first (the connection pool and SQLAlchemy's statement cache get ready;
+    `household_card` writes its audit entry then, and only checks for it afterwards, as when a
+    page redraws itself). What the call found is returned with the times."""
+    from bench.workspace_side import CALLS
+    from rete import auth, db
+
+    assert task.subjects is not None
+    call = CALLS[task.call]
+    engine = db.get_engine(task.url)
+    actor = auth.CurrentUser(*task.user)
+
+    def once() -> dict[str, int]:
+        return call.run(engine, actor, task.subjects, FROZEN_TODAY)
+
+    for _ in range(CALL_WARM_UPS):
+        counts = once()
+    seconds = []
+    for _ in range(task.repetitions):
+        elapsed, found = timed(once)
+        if found != counts:
+            raise RuntimeError(f"{task.call} found {found}, then {counts}")
+        seconds.append(elapsed)
+    return Measurement(tuple(seconds), peak_mb(), counts=counts)
+
+
+# --- Sending a referral and recording that the partner took it in charge
+
+
+def _referral_inputs(url: str) -> tuple[list[int], list[tuple[int, int | None]]]:
+    """Live needs with no referral open (status 'open'), and every active partner with the
+    contact a referral to it goes to (its primary one; None when it has none)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from rete import db
+    from rete.models import Contact, NeedFact, Partner
+
+    with Session(db.get_engine(url)) as session:
+        needs = list(
+            session.scalars(
+                select(NeedFact.need_id).where(NeedFact.status == "open").order_by(NeedFact.need_id)
+            )
+        )
+        partners = list(session.scalars(select(Partner.id).where(Partner.active)))
+        contacts: dict[int, int] = {}
+        for partner_id, contact_id in session.execute(
+            select(Contact.partner_id, Contact.id).order_by(
+                Contact.partner_id, Contact.is_primary.desc(), Contact.id
+            )
+        ):
+            contacts.setdefault(partner_id, contact_id)
+    return needs, [(partner, contacts.get(partner)) for partner in sorted(partners)]
+
+
+def referral_writes(task: Task) -> tuple[Measurement, Measurement]:
+    """`referrals.send_referral`, then `referrals.move_referral(..., "accept")` on the referral
+    just sent, each in its own committed transaction, on needs with no referral open: the
+    seconds of the sends and of the moves (SAVE_WARM_UPS pairs first, unmeasured)."""
+    from rete import auth, db, referrals
+    from rete.db import session_scope
+
+    engine = db.get_engine(task.url)
+    actor = auth.CurrentUser(*task.user)
+    needs, partners = _referral_inputs(task.url)
+    rng = random.Random(REFERRAL_SEED)
+    chosen = rng.sample(needs, SAVE_WARM_UPS + task.repetitions)
+
+    def send(need_id: int) -> tuple[int, int]:
+        partner_id, contact_id = rng.choice(partners)
+        with session_scope(engine) as session:
+            referral = referrals.send_referral(
+                session,
+                actor,
+                referrals.ReferralInput(
+                    need_id=need_id,
+                    partner_id=partner_id,
+                    contact_id=contact_id,
+                    channel_code="telefono",
+                    sent_on=FROZEN_TODAY,
+                    consent_given=True,
+                ),
+                today=FROZEN_TODAY,
+            )
+            return referral.id, referral.version
+
+    def accept(referral_id: int, version: int) -> None:
+        with session_scope(engine) as session:
+            referrals.move_referral(
+                session,
+                actor,
+                referral_id,
+                "accept",
+                version=version,
+                on=FROZEN_TODAY,
+                today=FROZEN_TODAY,
+            )
+
+    sends, moves = [], []
+    for index, need_id in enumerate(chosen):
+        sent_in, (referral_id, version) = timed(partial(send, need_id))
+        moved_in, _ = timed(partial(accept, referral_id, version))
+        if index >= SAVE_WARM_UPS:
+            sends.append(sent_in)
+            moves.append(moved_in)
+    peak = peak_mb()
+    return Measurement(tuple(sends), peak), Measurement(tuple(moves), peak)

@@ -7,6 +7,7 @@ import math
 import os
 import platform
 import sqlite3
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -15,12 +16,22 @@ from pathlib import Path
 from bench.datasets import SQLITE, Dataset
 from bench.items import Measurement
 from bench.rete_side import PAGE_QUERIES
+from bench.workspace_side import CALLS, Subjects
 
 README = Path(__file__).resolve().parent / "README.md"
 RESULTS_START = "<!-- results:start (bench/run.py rewrites this part on a full run) -->"
 RESULTS_END = "<!-- results:end -->"
 TARGET_SIZE = "1M"  # the issue's targets are for 1M needs on SQLite
 PPTX_NOT_YET = "n/d (non ancora disponibile)"
+WORKSPACE_PAGES = (  # bench.workspace_side.page_visits, in the table's order
+    "Da seguire",
+    "Colloqui, first page",
+    "Colloqui, one household's code",
+    "Scheda nucleo",
+    "Segnala a un ente",
+)
+PAGE_TARGET = 0.3  # seconds, a workspace page's warm script run (median), 1M on SQLite
+WRITE_TARGET = 0.05  # seconds, a write's 95th percentile, 1M on SQLite
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,11 @@ class SizeResult:
     floor: Measurement
     naive: Measurement
     saves: Measurement
+    subjects: Subjects  # the household and the need the workspace's items open
+    workspace_pages: dict[str, Measurement]  # WORKSPACE_PAGES -> warm runs
+    workspace_calls: dict[str, Measurement]  # bench.workspace_side.CALLS -> calls
+    referral_sends: Measurement
+    referral_moves: Measurement  # "accept", each on a referral just sent
     disagreements: dict[str, list[str]]  # "naive, default view" -> aggregates that differ
 
     @property
@@ -56,9 +72,19 @@ class SizeResult:
 
     @property
     def rete_peak_mb(self) -> float:
-        """The highest peak of Rete's own items: the page, its queries, the saves."""
-        items = [self.page_cold, self.page_warm, self.page_area, self.saves]
-        return max(item.peak_mb for item in [*items, *self.queries.values()])
+        """The highest peak of Rete's own items: the pages, the queries and calls, the writes."""
+        items = [
+            self.page_cold,
+            self.page_warm,
+            self.page_area,
+            self.saves,
+            self.referral_sends,
+            self.referral_moves,
+            *self.queries.values(),
+            *self.workspace_pages.values(),
+            *self.workspace_calls.values(),
+        ]
+        return max(item.peak_mb for item in items)
 
     @property
     def agree(self) -> bool:
@@ -74,6 +100,7 @@ class Report:
     seconds: float
     quick: bool
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    load: tuple[float, ...] = ()  # the 1-minute load average after each item
 
     @property
     def agree(self) -> bool:
@@ -116,6 +143,18 @@ def timed_cell(value: float, peak: float) -> str:
     return f"{seconds(value)} · {megabytes(peak)}"
 
 
+def spread_cell(measurement: Measurement) -> str:
+    """'0.12 s (p95 0.15 s) · 230 MB'."""
+    return (
+        f"{seconds(measurement.median)} (p95 {seconds(measurement.p95)}) · "
+        f"{megabytes(measurement.peak_mb)}"
+    )
+
+
+def number(value: int) -> str:
+    return f"{value:,}"
+
+
 def ratio(value: float) -> str:
     return f"{value:.1f}×"
 
@@ -125,7 +164,14 @@ def _durations(report: Report) -> str:
     made = (
         f"datasets generated in this run: {seconds(generated)}" if generated else "datasets reused"
     )
-    return f"Whole run {seconds(report.seconds)} ({made}); times are medians unless stated."
+    text = f"Whole run {seconds(report.seconds)} ({made}); times are medians unless stated."
+    if report.load:
+        text += (
+            f" Load average (1 minute) after each item: median {statistics.median(report.load):.1f},"
+            f" highest {max(report.load):.1f}, on {os.cpu_count()} CPUs; the benchmark's own child"
+            " adds about 1, so anything well above that is other work slowing the run down."
+        )
+    return text
 
 
 # --- The results table
@@ -147,6 +193,61 @@ def _query_row(name: str) -> Row:
         f"query {query.label}",
         lambda r: timed_cell(r.queries[name].median, r.queries[name].peak_mb),
     )
+
+
+def _workspace_page_row(name: str) -> Row:
+    return Row(
+        f"page «{name}», warm",
+        lambda r: spread_cell(r.workspace_pages[name]),
+        f"< {PAGE_TARGET} s",
+        lambda r: r.workspace_pages[name].median < PAGE_TARGET,
+    )
+
+
+def _workspace_call_row(name: str) -> Row:
+    return Row(f"call {CALLS[name].label}", lambda r: spread_cell(r.workspace_calls[name]))
+
+
+def _open_referrals(result: SizeResult) -> str:
+    found = result.workspace_calls["open_referrals"].counts
+    return f"{number(found['open'])} ({number(found['overdue'])} overdue)"
+
+
+def _household(result: SizeResult) -> str:
+    card = result.workspace_calls["household_card"].counts
+    return (
+        f"{result.subjects.household_code}: {card['interviews']} interviews, "
+        f"{card['needs']} needs, {card['referrals']} referrals, {card['events']} events"
+    )
+
+
+def _proposals(result: SizeResult) -> str:
+    found = result.workspace_calls["propose_partners"].counts
+    return f"{found['partners']} partners, {number(found['answered'])} answers before"
+
+
+def workspace_rows() -> list[Row]:
+    """The community manager's workspace (issue 12): what it opens, its pages, its functions,
+    its writes."""
+    return [
+        Row("workspace: open referrals in «Da seguire»", _open_referrals),
+        Row("workspace: the household card opened", _household),
+        Row("workspace: partners proposed for the need", _proposals),
+        *(_workspace_page_row(name) for name in WORKSPACE_PAGES),
+        *(_workspace_call_row(name) for name in CALLS),
+        Row(
+            "send a referral (`send_referral`)",
+            lambda r: spread_cell(r.referral_sends),
+            f"p95 < {WRITE_TARGET * 1000:.0f} ms",
+            lambda r: r.referral_sends.p95 < WRITE_TARGET,
+        ),
+        Row(
+            "take it in charge (`move_referral`, accept)",
+            lambda r: spread_cell(r.referral_moves),
+            f"p95 < {WRITE_TARGET * 1000:.0f} ms",
+            lambda r: r.referral_moves.p95 < WRITE_TARGET,
+        ),
+    ]
 
 
 def _agreement(result: SizeResult) -> str:
@@ -214,6 +315,7 @@ def table_rows() -> list[Row]:
             lambda r: r.saves.p95 < 0.05,
         ),
         Row("PowerPoint export", lambda r: PPTX_NOT_YET),
+        *workspace_rows(),
         Row(
             "peak RSS, highest of Rete's items",
             lambda r: megabytes(r.rete_peak_mb),

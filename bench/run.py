@@ -1,7 +1,8 @@
-"""Benchmark the Cruscotto at 10k, 100k and 1M recorded needs (issue 6); see bench/README.md.
+"""Benchmark the Cruscotto (issue 6) and the community manager's workspace (issue 12) at 10k,
+100k and 1M recorded needs; see bench/README.md.
 
     python bench/run.py                  # full run: SQLite, plus PostgreSQL when its URL is set
-    python bench/run.py --quick          # 10k only, in a temporary directory, under a minute
+    python bench/run.py --quick          # 10k only, in a temporary directory, about two minutes
     python bench/run.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 A full run prints the results table and rewrites bench/README.md; every other run only prints.
@@ -34,6 +35,7 @@ from bench.canonical import AGGREGATES, Case, Numbers, benchmark_cases, differen
 from bench.datasets import Dataset
 from bench.items import Measurement, Task, in_child_process
 from bench.rete_side import PAGE_QUERIES
+from bench.workspace_side import CALLS, Subjects, choose_subjects, page_visits
 from rete import db
 from rete.taxonomy import load_taxonomy
 
@@ -42,17 +44,39 @@ POSTGRES_ENV = "RETE_TEST_POSTGRES_URL"
 
 @dataclass(frozen=True)
 class Repetitions:
-    """How many times each item repeats (page runs, area changes, queries, naive loads, saves)."""
+    """How many times each item repeats (page runs, area changes, queries, naive loads, saves;
+    the workspace's page runs and function calls, referrals sent and taken in charge)."""
 
     page: int
     areas: int
     queries: int
     naive: int
     saves: int
+    workspace_pages: int
+    workspace_calls: int
+    referrals: int
 
 
-FULL = Repetitions(page=5, areas=3, queries=5, naive=3, saves=50)
-QUICK = Repetitions(page=2, areas=2, queries=2, naive=1, saves=10)
+FULL = Repetitions(
+    page=5,
+    areas=3,
+    queries=5,
+    naive=3,
+    saves=50,
+    workspace_pages=10,
+    workspace_calls=20,
+    referrals=50,
+)
+QUICK = Repetitions(
+    page=2,
+    areas=2,
+    queries=2,
+    naive=1,
+    saves=10,
+    workspace_pages=2,
+    workspace_calls=2,
+    referrals=5,
+)
 QUICK_SIZES = ("10k",)
 
 
@@ -90,9 +114,20 @@ def first_area_id(url: str) -> int:
     return area
 
 
+LOAD: list[float] = []  # the 1-minute load average after each item of this run
+
+
+def _note_load() -> None:
+    LOAD.append(os.getloadavg()[0])
+
+
 def _measure(name: str, item: Callable[[Task], Measurement], task: Task) -> Measurement:
     measurement = in_child_process(item, task)
-    say(f"  {name}: {report.seconds(measurement.median)}, peak {measurement.peak_mb:.0f} MB")
+    _note_load()
+    say(
+        f"  {name}: {report.seconds(measurement.median)}, peak {measurement.peak_mb:.0f} MB, "
+        f"load {LOAD[-1]:.1f}"
+    )
     return measurement
 
 
@@ -137,14 +172,48 @@ def _query_items(task: Task, repetitions: Repetitions) -> dict[str, Measurement]
     }
 
 
+def _workspace_page_items(task: Task, subjects: Subjects) -> dict[str, Measurement]:
+    """The workspace's pages through AppTest, warm runs (they cache nothing but the taxonomy)."""
+    return {
+        name: _measure(f"page {name}", items.page_warm, replace(task, visit=visit))
+        for name, visit in page_visits(subjects).items()
+    }
+
+
+def _workspace_call_items(task: Task) -> dict[str, Measurement]:
+    """The workspace's read functions, each on its own."""
+    found = {}
+    for name in CALLS:
+        found[name] = _measure(name, items.workspace_call, replace(task, call=name))
+        say(f"    found {found[name].counts}")
+    return found
+
+
+def _referral_items(task: Task) -> tuple[Measurement, Measurement]:
+    """Referrals sent and taken in charge, in one child: each move needs its referral sent."""
+    sends, moves = in_child_process(items.referral_writes, task)
+    _note_load()
+    for name, measurement in (("referral sent", sends), ("referral taken in charge", moves)):
+        say(
+            f"  {name}: {report.seconds(measurement.median)}, p95 "
+            f"{report.seconds(measurement.p95)}, peak {measurement.peak_mb:.0f} MB"
+        )
+    return sends, moves
+
+
 def measure_dataset(
     dataset: Dataset,
     repetitions: Repetitions,
     scratch_copy: Callable[[Dataset], AbstractContextManager[str]],
 ) -> report.SizeResult:
-    """Every measured item on one dataset, each in a child process of its own."""
+    """Every measured item on one dataset, each in a child process of its own.
+
+    The workspace's items and the writes run on a scratch copy: opening a household card
+    writes the audit trail. Its reads come first, so they see the dataset as generated."""
     say(f"{dataset.backend} {dataset.label} ({dataset.needs:,} needs)")
     cases = benchmark_cases(first_area_id(dataset.url))
+    subjects = choose_subjects(dataset.url)
+    say(f"  workspace subjects: {subjects}")
     task = Task(dataset.url, cases, repetitions.page, dataset.user)
     page_cold, page_warm, page_area = _page_items(task, repetitions)
     queries = _query_items(task, repetitions)
@@ -153,8 +222,16 @@ def measure_dataset(
     )
     naive = _measure("naive", items.naive_baseline, replace(task, repetitions=repetitions.naive))
     with scratch_copy(dataset) as url:
+        on_copy = Task(url, (), repetitions.workspace_pages, dataset.user, subjects=subjects)
+        workspace_pages = _workspace_page_items(on_copy, subjects)
+        workspace_calls = _workspace_call_items(
+            replace(on_copy, repetitions=repetitions.workspace_calls)
+        )
         saves_task = Task(url, (), repetitions.saves, dataset.user)
         saves = _measure("saves", items.interview_saves, saves_task)
+        referral_sends, referral_moves = _referral_items(
+            replace(saves_task, repetitions=repetitions.referrals)
+        )
     result = report.SizeResult(
         dataset=dataset,
         page_cold=page_cold,
@@ -164,6 +241,11 @@ def measure_dataset(
         floor=floor,
         naive=naive,
         saves=saves,
+        subjects=subjects,
+        workspace_pages=workspace_pages,
+        workspace_calls=workspace_calls,
+        referral_sends=referral_sends,
+        referral_moves=referral_moves,
         disagreements=_disagreements(_rete_numbers(queries, cases), floor, naive),
     )
     say(f"  numbers: {'equal' if result.agree else result.disagreements}")
@@ -231,6 +313,7 @@ def workspace(options: Options) -> Iterator[Path]:
 def run_benchmark(options: Options) -> report.Report:
     """Measure every size on SQLite (and PostgreSQL when asked), then report."""
     started = time.perf_counter()
+    LOAD.clear()
     results: list[report.SizeResult] = []
     postgres_version = None
     with workspace(options) as directory:
@@ -243,6 +326,7 @@ def run_benchmark(options: Options) -> report.Report:
         machine=report.machine(postgres_version),
         seconds=time.perf_counter() - started,
         quick=options.quick,
+        load=tuple(LOAD),
     )
 
 

@@ -75,3 +75,18 @@ def test_the_quick_run_writes_nothing_into_the_repository(quick):
 def test_postgresql_is_measured_when_its_url_is_set(quick):
     result, _, _ = quick
     assert result.backends() == ["SQLite", "PostgreSQL"]
+
+
+def test_the_workspace_items_open_the_records_chosen_for_them(quick):
+    result, _, _ = quick
+    for size in result.results:
+        chosen = size.subjects
+        calls = {name: measured.counts for name, measured in size.workspace_calls.items()}
+        assert chosen.household_interviews >= 2
+        assert calls["household_card"]["interviews"] == chosen.household_interviews
+        assert calls["interview_page_code"]["rows"] == chosen.household_interviews
+        assert calls["interview_page"] == {"rows": 25, "has_next": 1}
+        assert 0 < calls["open_referrals"]["overdue"] < calls["open_referrals"]["open"]
+        assert calls["propose_partners"]["partners"] > 0
+        assert set(size.workspace_pages) == set(report.WORKSPACE_PAGES)
+        assert len(size.referral_moves.seconds) == len(size.referral_sends.seconds) > 0

@@ -1,0 +1,157 @@
+"""The community manager's workspace (issue 12): what its pages and functions are measured on.
+
+The parent chooses the records once per dataset (`choose_subjects`): the household with the most
+live interviews, and a need of the specific need most often referred (the partner proposal reads
+that need's referral history, the heaviest there is). Each page is then run through AppTest
+(`PageVisit`) and each read function called on its own (`CALLS`), in a child process each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from rete import db, directory
+from rete.models import Household, Interview, NeedFact, ReferralFact
+from rete.workspace import followup, households, interviews
+from rete.writes import Actor
+
+Counts = dict[str, int]
+
+
+@dataclass(frozen=True)
+class PageVisit:
+    """A page as a user reaches it: its file, the title it must show, the URL's query
+    parameters, and text inputs typed (and rerun) before the measured runs."""
+
+    file: str
+    title: str
+    params: tuple[tuple[str, str], ...] = ()
+    typed: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Subjects:
+    """The records the workspace's items open, chosen once per dataset."""
+
+    household_id: int
+    household_code: str
+    household_interviews: int  # live ones
+    need_id: int
+    category_id: int  # the need's specific need: the one most often referred
+    neighbourhood_id: int  # the need's household's
+
+
+def choose_subjects(url: str) -> Subjects:
+    """The household with the most live interviews (lowest id on a tie) and the first live need
+    of the specific need with the most referrals."""
+    engine = db.get_engine(url)
+    with Session(engine) as session:
+        interviews_count = func.count(Interview.id)
+        household_id, several = session.execute(
+            select(Interview.household_id, interviews_count)
+            .where(Interview.deleted_at.is_(None))
+            .group_by(Interview.household_id)
+            .order_by(interviews_count.desc(), Interview.household_id)
+            .limit(1)
+        ).one()
+        code = session.scalars(select(Household.code).where(Household.id == household_id)).one()
+        referrals_count = func.count(ReferralFact.referral_id)
+        category_id = session.scalars(
+            select(ReferralFact.category_id)
+            .group_by(ReferralFact.category_id)
+            .order_by(referrals_count.desc(), ReferralFact.category_id)
+            .limit(1)
+        ).one()
+        need_id, neighbourhood_id = session.execute(
+            select(NeedFact.need_id, NeedFact.neighbourhood_id)
+            .where(NeedFact.category_id == category_id)
+            .order_by(NeedFact.need_id)
+            .limit(1)
+        ).one()
+    db.dispose_engine(url)
+    return Subjects(household_id, code, several, need_id, category_id, neighbourhood_id)
+
+
+# --- The pages
+
+
+def page_visits(subjects: Subjects) -> dict[str, PageVisit]:
+    """The workspace's pages, as the table names them."""
+    household = (("nucleo", str(subjects.household_id)),)
+    return {
+        "Da seguire": PageVisit("pages/da_seguire.py", "Da seguire"),
+        "Colloqui, first page": PageVisit("pages/colloqui.py", "Colloqui"),
+        "Colloqui, one household's code": PageVisit(
+            "pages/colloqui.py", "Colloqui", typed=(("iv_code", subjects.household_code),)
+        ),
+        "Scheda nucleo": PageVisit(
+            "pages/nucleo.py", f"Nucleo {subjects.household_code}", params=household
+        ),
+        "Segnala a un ente": PageVisit(
+            "pages/segnala.py", "Segnala a un ente", params=(("bisogno", str(subjects.need_id)),)
+        ),
+    }
+
+
+# --- The read functions
+
+
+@dataclass(frozen=True)
+class WorkspaceCall:
+    """One read function of the workspace, and what its result holds (checked, reported)."""
+
+    label: str
+    run: Callable[[Engine, Actor, Subjects, dt.date], Counts]
+
+
+def _open_referrals(engine: Engine, actor: Actor, subjects: Subjects, today: dt.date) -> Counts:
+    page = followup.open_referrals(engine, followup.FollowUpFilters(), today)
+    return {"open": page.total, "overdue": page.overdue, "rows": len(page.rows)}
+
+
+def _interview_page(engine: Engine, actor: Actor, subjects: Subjects, today: dt.date) -> Counts:
+    page = interviews.interview_page(engine, interviews.InterviewFilters())
+    return {"rows": len(page.rows), "has_next": int(page.has_next)}
+
+
+def _interview_page_code(
+    engine: Engine, actor: Actor, subjects: Subjects, today: dt.date
+) -> Counts:
+    filters = interviews.InterviewFilters(household_code=subjects.household_code)
+    page = interviews.interview_page(engine, filters)
+    return {"rows": len(page.rows), "has_next": int(page.has_next)}
+
+
+def _household_card(engine: Engine, actor: Actor, subjects: Subjects, today: dt.date) -> Counts:
+    card = households.household_card(engine, actor, subjects.household_id)
+    needs = [need for interview in card.interviews for need in interview.needs]
+    referrals = [referral for need in needs for referral in need.referrals]
+    return {
+        "interviews": len(card.interviews),
+        "needs": len(needs),
+        "referrals": len(referrals),
+        "events": sum(len(referral.events) for referral in referrals),
+    }
+
+
+def _propose_partners(engine: Engine, actor: Actor, subjects: Subjects, today: dt.date) -> Counts:
+    proposals = directory.propose_partners(engine, subjects.category_id, subjects.neighbourhood_id)
+    return {"partners": len(proposals), "answered": sum(p.answered for p in proposals)}
+
+
+CALLS = {
+    "open_referrals": WorkspaceCall(
+        "`followup.open_referrals` (no filter, page 1)", _open_referrals
+    ),
+    "interview_page": WorkspaceCall("`interviews.interview_page` (no filter)", _interview_page),
+    "interview_page_code": WorkspaceCall(
+        "`interviews.interview_page` (one household's code)", _interview_page_code
+    ),
+    "household_card": WorkspaceCall("`households.household_card`", _household_card),
+    "propose_partners": WorkspaceCall("`directory.propose_partners`", _propose_partners),
+}
