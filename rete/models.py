@@ -211,10 +211,13 @@ class Referral(Timestamped, Base):
         CheckConstraint(
             "outcome IS NULL OR outcome IN ('positive','negative')", name="referral_outcome"
         ),
+        # A need's referrals, and "is it already waiting at this partner?" from the index alone
+        # (with only the partner's index SQLite walked every referral of the partner).
+        Index("ix_referral_need_partner", "need_id", "partner_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    need_id: Mapped[int] = mapped_column(ForeignKey("need.id"), index=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id"))
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
     channel_code: Mapped[str | None] = mapped_column(ForeignKey("channel.code"))
@@ -414,6 +417,7 @@ class ReferralFact(Base):
             "ix_referral_fact_open",
             "due_on",
             "status",
+            "referral_id",
             "partner_id",
             "neighbourhood_id",
             "area_id",

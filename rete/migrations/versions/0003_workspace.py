@@ -75,6 +75,11 @@ def upgrade() -> None:
             sqlite_where=sa.text("deleted_at IS NOT NULL"),
             postgresql_where=sa.text("deleted_at IS NOT NULL"),
         )
+    with op.batch_alter_table("referral", schema=None) as batch_op:
+        batch_op.drop_index("ix_referral_need_id")
+        batch_op.create_index(
+            "ix_referral_need_partner", ["need_id", "partner_id", "status"], unique=False
+        )
     with op.batch_alter_table("need_fact", schema=None) as batch_op:
         batch_op.create_index(
             "ix_need_fact_held_on",
@@ -92,7 +97,7 @@ def upgrade() -> None:
     with op.batch_alter_table("referral_fact", schema=None) as batch_op:
         batch_op.create_index(
             "ix_referral_fact_open",
-            ["due_on", "status", "partner_id", "neighbourhood_id", "area_id"],
+            ["due_on", "status", "referral_id", "partner_id", "neighbourhood_id", "area_id"],
             unique=False,
             sqlite_where=sa.text("status IN ('sent', 'accepted')"),
             postgresql_where=sa.text("status IN ('sent', 'accepted')"),
@@ -120,6 +125,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_need_fact_held_on")
     with op.batch_alter_table("interview", schema=None) as batch_op:
         batch_op.drop_index("ix_interview_deleted")
+    with op.batch_alter_table("referral", schema=None) as batch_op:
+        batch_op.drop_index("ix_referral_need_partner")
+        batch_op.create_index("ix_referral_need_id", ["need_id"], unique=False)
     with op.batch_alter_table("referral_event", schema=None) as batch_op:
         batch_op.drop_column("reason")
         batch_op.drop_column("outcome")
