@@ -1,133 +1,36 @@
-"""End to end in a real browser: Debian's Chromium driven by Playwright against `streamlit run`."""
+"""End to end in a real browser: Debian's Chromium driven by Playwright against `streamlit run`.
+
+The login and the Cruscotto here; the community manager's workspace in test_browser_workspace.py,
+accessibility (axe-core) in test_browser_a11y.py; what they share in browser_helpers.py.
+"""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-CHROMIUM = "/usr/bin/chromium"
-PROJECT = Path(__file__).resolve().parent.parent
-STARTUP_SECONDS = 90
+from browser_helpers import Rete, log_in, new_page, screenshot, shared_rete
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("RETE_REQUIRE_BROWSER") == "1":
-        raise RuntimeError(
-            f"RETE_REQUIRE_BROWSER=1 but {CHROMIUM} is missing: install Debian's chromium"
-        )
-    pytest.skip(
-        f"{CHROMIUM} not found: browser tests skipped (apt-get install chromium)",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_healthy(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not start in time")
-
 
 @pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real app on a free port, over a temporary database with a small demo dataset."""
-    folder = tmp_path_factory.mktemp("browser")
-    env = {**os.environ, "RETE_DATABASE_URL": f"sqlite:///{folder / 'rete.db'}", "RETE_DEMO": "1"}
-    subprocess.run(
-        [sys.executable, "-m", "rete", "demo", "--households", "200", "--seed", "11"],
-        cwd=PROJECT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    port = free_port()
-    log = (folder / "streamlit.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=PROJECT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, server)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        log.close()
+def rete(request: pytest.FixtureRequest) -> Rete:
+    """The real app on a free port over a small demo dataset, and Chromium (shared)."""
+    return shared_rete(request)
 
 
 @pytest.fixture
-def page(server_url: str) -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
-        yield context.new_page()
-        browser.close()
+def page(rete: Rete) -> Iterator[Page]:
+    """A page in a context of its own: these tests log in and out themselves."""
+    page = new_page(rete.browser, {"width": 1400, "height": 1000})
+    yield page
+    page.context.close()
 
 
-def log_in(page: Page, server_url: str, username: str, password: str) -> None:
-    page.goto(server_url)
-    page.get_by_label("Nome utente").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Accedi").click()
-
-
-def screenshot(page: Page, name: str) -> None:
-    folder = os.environ.get("RETE_SCREENSHOTS")
-    if folder:
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def test_direzione_logs_in_and_sees_the_cruscotto_drawn(page: Page, server_url: str):
-    log_in(page, server_url, "direzione", "demo")
+def test_direzione_logs_in_and_sees_the_cruscotto_drawn(page: Page, rete: Rete):
+    log_in(page, rete.url, "direzione")
     expect(page.get_by_role("heading", name="Cruscotto")).to_be_visible(timeout=60_000)
     expect(page.locator(".js-plotly-plot")).to_have_count(5, timeout=60_000)
     expect(page.locator('[data-testid="stMetric"]')).to_have_count(6)
@@ -152,8 +55,8 @@ def test_direzione_logs_in_and_sees_the_cruscotto_drawn(page: Page, server_url: 
     expect(page.get_by_role("button", name="Accedi")).to_be_visible(timeout=30_000)
 
 
-def test_a_wrong_password_is_refused_in_the_browser(page: Page, server_url: str):
-    log_in(page, server_url, "direzione", "sbagliata")
+def test_a_wrong_password_is_refused_in_the_browser(page: Page, rete: Rete):
+    log_in(page, rete.url, "direzione", "sbagliata")
     expect(page.get_by_text("Nome utente o password non corretti")).to_be_visible(timeout=30_000)
     assert page.context.cookies() == [] or all(
         c["name"] != "rete_session" for c in page.context.cookies()
