@@ -23,6 +23,7 @@ from browser_helpers import (
     metrics,
     new_page,
     open_list,
+    screenshot,
     shared_rete,
     visit,
     wait_idle,
@@ -132,6 +133,7 @@ def test_an_interview_with_a_new_household_becomes_a_referral_followed_to_its_ou
     wait_idle(page)
     choose(page, "Area del bisogno 2", "Economica")
     choose(page, "Bisogno specifico 2", "Utenze ed energia")
+    screenshot(page, "flusso/1-nuovo_colloquio")
     page.get_by_role("button", name="Salva il colloquio").click()
     expect(page.get_by_text("Colloquio salvato.")).to_be_visible()
 
@@ -169,6 +171,7 @@ def test_an_interview_with_a_new_household_becomes_a_referral_followed_to_its_ou
     consent.get_by_text("Sì, ha dato il consenso").click()
     wait_idle(page)
     expect(consent.get_by_role("radio", name="Sì, ha dato il consenso")).to_be_checked()
+    screenshot(page, "flusso/2-segnala")
     page.get_by_role("button", name="Invia la segnalazione").click()
     expect(page.get_by_text("Segnalazione inviata.")).to_be_visible()
     wait_idle(page)
@@ -201,6 +204,7 @@ def test_an_interview_with_a_new_household_becomes_a_referral_followed_to_its_ou
     answers = card.get_by_role("radiogroup", name="Che cosa ha detto l'ente?")
     answers.get_by_role("radio", name="Conclusa: esito positivo").click()
     wait_idle(page)
+    screenshot(page, "flusso/3-da_seguire")
     card.get_by_role("button", name="Registra: Conclusa: esito positivo").click()
     expect(page.get_by_text("Registrato: conclusa: esito positivo.")).to_be_visible()
     wait_idle(page)
@@ -228,6 +232,7 @@ def test_an_interview_with_a_new_household_becomes_a_referral_followed_to_its_ou
     need_rows = page.get_by_test_id("stHorizontalBlock")
     expect(need_rows.filter(has_text="Abitare · Manutenzione e guasti")).to_contain_text("risolto")
     expect(need_rows.filter(has_text="Economica · Utenze ed energia")).to_contain_text("aperto")
+    screenshot(page, "flusso/4-scheda_nucleo")
 
     # Management sees the Cruscotto move: one interview, one household, two needs, one referral.
     direzione.reload()
@@ -240,6 +245,7 @@ def test_an_interview_with_a_new_household_becomes_a_referral_followed_to_its_ou
         "Bisogni rilevati": 2,
         "Segnalazioni inviate": 1,
     }, (before, after)
+    screenshot(direzione, "flusso/5-cruscotto")
 
     # … and cannot open any workspace page, by any address: Streamlit says "Page not found"
     # and draws the Cruscotto; no workspace title or menu entry, no household code anywhere.
