@@ -53,31 +53,6 @@ for _spec in access.PAGES:
         CASES.append(Case(f"{_spec.key}-record", _role, _path + _query, _heading))
 
 
-# Rete's own violations found by these tests and reported (issue 12), not fixed yet: strict,
-# so the mark has to go (the case reports XPASS) as soon as the fix lands.
-CAPTION_CONTRAST = pytest.mark.xfail(
-    strict=True,
-    reason="color-contrast: st.caption text (and st.metric's delta description) is drawn at "
-    "60% of the theme's textColor #1d2733, i.e. #777d85 on white: 4.15:1, under WCAG 1.4.3's "
-    "4.5:1. A darker textColor in .streamlit/config.toml (e.g. #10171f: 4.71:1 on white, "
-    "4.58:1 on the sidebar's #f2f5f8) fixes every page at once.",
-)
-KNOWN_VIOLATIONS = {
-    name: CAPTION_CONTRAST
-    for name in (
-        "login",
-        "da_seguire",
-        "nuovo_colloquio",
-        "colloqui",
-        "nucleo",
-        "nucleo-record",
-        "segnala-record",
-        "cruscotto",
-        "registro",
-    )
-}
-
-
 @pytest.fixture(scope="module")
 def rete(request: pytest.FixtureRequest) -> Rete:
     return shared_rete(request)
@@ -112,7 +87,7 @@ def records(rete: Rete) -> dict[str, int]:
 
 @pytest.mark.parametrize(
     "case",
-    [pytest.param(case, id=case.name, marks=KNOWN_VIOLATIONS.get(case.name, ())) for case in CASES],
+    [pytest.param(case, id=case.name) for case in CASES],
 )
 def test_no_serious_or_critical_accessibility_violation(
     case: Case, rete: Rete, anonymous: Page, records: dict[str, int]
