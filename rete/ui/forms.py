@@ -111,3 +111,18 @@ def opened_version(form: str, current: int) -> int:
 def reopen(form: str) -> None:
     """Forget the version a form was opened with (after a refusal, or to reload it)."""
     st.session_state.pop(f"{form}__version", None)
+
+
+def changed_meanwhile(form: str, opened: int, current: int, what: str) -> None:
+    """When someone else saved the record after this form was opened: say so, and offer to
+    reload it (dropping what was typed, which is otherwise kept)."""
+    if opened == current:
+        return
+    st.warning(
+        f"Qualcun altro ha salvato {what} dopo che l'hai aperto: le tue modifiche sono ancora "
+        "qui. Per ripartire dalla versione salvata, ricarica.",
+        icon=":material/sync_problem:",
+    )
+    if st.button("Ricarica (perde le modifiche)", key=f"{form}reload"):
+        forget(form)
+        st.rerun()

@@ -130,15 +130,7 @@ def edit_details(app_db: AppDatabase, user: Actor, card: HouseholdCard, tax: Tax
                 forms.forget(form)
                 forms.flash("Dati del nucleo salvati.")
             st.rerun()
-        if version != card.version:
-            st.warning(
-                "Qualcun altro ha salvato i dati di questo nucleo dopo che li hai aperti: "
-                "ricarica per ripartire dai dati salvati.",
-                icon=":material/sync_problem:",
-            )
-            if st.button("Ricarica i dati (perde le modifiche)", key=f"{form}reload"):
-                forms.forget(form)
-                st.rerun()
+        forms.changed_meanwhile(form, version, card.version, "questo nucleo")
 
 
 def timeline(app_db: AppDatabase, user: Actor, card: HouseholdCard, today: dt.date) -> None:

@@ -168,15 +168,7 @@ def editor(
                 forms.forget(prefix)
                 forms.flash("Correzioni salvate. Il Cruscotto le conta già.")
             st.rerun()
-        if version != draft.version:
-            st.warning(
-                "Qualcun altro ha salvato questo colloquio dopo che l'hai aperto. Le tue modifiche "
-                "sono ancora qui; per ripartire dalla versione salvata, ricaricalo.",
-                icon=":material/sync_problem:",
-            )
-            if st.button("Ricarica il colloquio (perde le modifiche)", key=f"{prefix}reload"):
-                forms.forget(prefix)
-                st.rerun()
+        forms.changed_meanwhile(prefix, version, draft.version, "questo colloquio")
         with delete.popover("Elimina il colloquio", icon=":material/delete:"):
             st.write(
                 "Il colloquio, i suoi bisogni e le loro segnalazioni spariranno da liste e "
