@@ -344,3 +344,18 @@ def test_a_household_moved_to_another_neighbourhood_and_a_concurrent_save_refuse
     app.button(key=f"{form}save").click().run()
     assert any("Qualcun altro" in e for e in errors(app)), errors(app)
     assert app.number_input(key=f"{form}members").value == 2
+
+
+@pytest.mark.parametrize(
+    ("phone", "href"),
+    [
+        ("0331 000 136 int. 31", "tel:0331000136"),
+        ("+39 333 123 4567", "tel:+393331234567"),
+        ("0332/255111 interno 4", "tel:0332255111"),
+    ],
+)
+def test_a_phone_link_dials_the_number_without_its_extension(phone, href):
+    from rete.ui.links import channel_links
+
+    (link,) = channel_links(phone, None)
+    assert link.endswith(f"]({href})")

@@ -10,6 +10,7 @@ import streamlit as st
 
 from rete.ui.forms import plain
 
+_EXTENSION = re.compile(r"\b(?:int|interno|ext)\b\.?", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s<>()\[\]]+@[^@\s<>()\[\]]+$")
 
 HOUSEHOLD_PAGE = "pages/nucleo.py"
@@ -66,7 +67,8 @@ def channel_links(phone: str | None, email: str | None) -> list[str]:
     may hold (digits and '+'; a plain e-mail address, percent-encoded)."""
     parts = []
     if phone:
-        digits = re.sub(r"[^0-9+]", "", phone)
+        # The number to dial: an extension ("int. 31") is for the switchboard, not the link.
+        digits = re.sub(r"[^0-9+]", "", _EXTENSION.split(phone)[0])
         parts.append(f":material/call: [{plain(phone)}](tel:{digits})")
     if email and _EMAIL.match(email):
         parts.append(f":material/mail: [{plain(email)}](mailto:{quote(email, '@')})")
