@@ -17,11 +17,12 @@ if household_id is None:
     st.caption("Cercare il nucleo per codice: la scheda mostra colloqui, bisogni e segnalazioni.")
     household_view.search(app_db)
     st.stop()
+st.query_params["nucleo"] = str(household_id)  # a card opened from the search keeps its address
 
 with messages.friendly_errors():
     card = households.household_card(app_db.engine, user, household_id)
     household_view.header(card)
     links.new_interview_link(card.code)
     household_view.edit_details(app_db, user, card, tax)
-    st.subheader("Colloqui, bisogni e segnalazioni")
+    st.header("Colloqui, bisogni e segnalazioni")
     household_view.timeline(app_db, user, card, today)

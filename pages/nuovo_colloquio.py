@@ -30,7 +30,7 @@ if "nucleo" in st.query_params and f"{PREFIX}code" not in st.session_state:
 st.caption("Campi obbligatori: nucleo, data, canale e almeno un bisogno.")
 choice = form.household_picker(app_db, tax, PREFIX)
 held_on, channel, _ = form.interview_fields(tax, PREFIX, today)
-st.subheader("Bisogni emersi")
+st.header("Bisogni emersi")
 needs = form.need_rows(PREFIX, tax)
 forms.field_error(PREFIX, "needs")
 notes = form.notes_field(PREFIX, PREFIX)

@@ -270,13 +270,6 @@ def test_an_interview_with_a_new_household_becomes_a_referral_followed_to_its_ou
         assert code not in shown["body"] and not DEMO_CODE.search(shown["body"]), (path, shown)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Scheda nucleo: a household opened from the search (st.page_link to the page itself "
-    "with query_params) is drawn, but the address stays /nucleo without ?nucleo=<id>, so a "
-    "refresh shows the search again; writing st.query_params['nucleo'] in pages/nucleo.py "
-    "fixes it (reported, issue 12)",
-)
 def test_a_household_card_opened_from_the_search_keeps_its_address(rete: Rete, operatore: Page):
     """The card's address names the household, so a refresh or a shared link opens it again."""
     page = operatore

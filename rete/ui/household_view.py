@@ -142,7 +142,7 @@ def timeline(app_db: AppDatabase, user: Actor, card: HouseholdCard, today: dt.da
             title = f"Colloquio del {formats.date(interview.held_on)} · {interview.channel}"
             if interview.operator:
                 title += f" · {interview.operator}"
-            st.markdown(f"#### {plain(title)}")
+            st.markdown(f"### {plain(title)}")
             if interview.deleted:
                 st.warning(
                     "Colloquio eliminato: non è contato nel Cruscotto.", icon=":material/delete:"
@@ -156,7 +156,7 @@ def timeline(app_db: AppDatabase, user: Actor, card: HouseholdCard, today: dt.da
 
 
 def _need(app_db: AppDatabase, user: Actor, need: NeedCard, today: dt.date, deleted: bool) -> None:
-    head, badge = st.columns([5, 1], vertical_alignment="center")
+    head, badge = st.columns([4, 2], vertical_alignment="center")
     head.markdown(
         f"**{plain(need.area)} · {plain(need.name)}** · gravità {SEVERITY_LABELS[need.severity]}"
     )
@@ -197,7 +197,7 @@ def _referral(app_db: AppDatabase, user: Actor, referral: ReferralCard, today: d
             status += f" ({OUTCOME_LABELS[referral.outcome]})"
         to = referral.partner + (f" · {referral.contact}" if referral.contact else "")
         late = is_overdue(referral.status, referral.due_on, today)
-        line, badge = st.columns([5, 1], vertical_alignment="center")
+        line, badge = st.columns([4, 2], vertical_alignment="center")
         line.markdown(f"Segnalazione a **{plain(to)}**")
         with badge:
             st.badge(

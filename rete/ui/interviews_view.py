@@ -129,7 +129,7 @@ def editor(
     prefix = f"ed{draft.id}_"
     version = forms.opened_version(prefix, draft.version)
     with st.container(border=True):
-        st.subheader(f"Colloquio del nucleo {forms.plain(draft.household_code)}")
+        st.header(f"Colloquio del nucleo {forms.plain(draft.household_code)}")
         links.household_link(draft.household_id, "Apri la scheda del nucleo")
         if draft.deleted:
             _restore(app_db, user, draft)

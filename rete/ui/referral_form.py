@@ -63,7 +63,7 @@ def form(app_db: AppDatabase, user: Actor, need: NeedSummary, today: dt.date) ->
     prefix = f"ref{need.id}_"
     _need_box(need)
     proposals = directory.propose_partners(app_db.engine, need.category_id, need.neighbourhood_id)
-    st.subheader("A quale ente?")
+    st.header("A quale ente?")
     if proposals:
         st.caption(
             "Proposti prima gli enti che coprono proprio questo bisogno e servono il quartiere, "
@@ -144,7 +144,7 @@ def _details(
     contact_id: int | None,
     today: dt.date,
 ) -> None:
-    st.subheader("Consenso e invio")
+    st.header("Consenso e invio")
     answer = st.radio(
         "L'inquilino ha dato il consenso a condividere il bisogno con questo ente?",
         ["yes", "no"],
