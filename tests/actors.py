@@ -3,11 +3,12 @@ administrator per database, created on first use (the audit trail points to real
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from rete import auth, records
-from rete.models import Household, User
+from rete import auth, records, taxonomy
+from rete.db import session_scope
+from rete.models import Category, Household, User
 
 
 def _user(session: Session, username: str, role: str) -> auth.CurrentUser:
@@ -35,3 +36,16 @@ def add_household(
         editor(session),
         records.HouseholdInput(code=code, neighbourhood_id=neighbourhood_id, members=members),
     )
+
+
+def category(session: Session, code: str) -> int:
+    """The id of the category with this code (e.g. ECO01)."""
+    found = session.scalar(select(Category.id).where(Category.code == code))
+    assert found is not None, code
+    return found
+
+
+def seed_places(engine: Engine) -> dict[str, int]:
+    """The demo neighbourhoods, by name."""
+    with session_scope(engine) as session:
+        return {place.name: place.id for place in taxonomy.seed_demo_neighbourhoods(session)}

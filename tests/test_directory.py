@@ -11,15 +11,14 @@ import datetime as dt
 import uuid
 
 import pytest
-from actors import add_household, editor
+from actors import add_household, category, editor, seed_places
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from rete import directory, records, referrals, taxonomy
+from rete import directory, records, referrals
 from rete.db import session_scope
 from rete.errors import NotFound
 from rete.models import (
-    Category,
     Contact,
     Need,
     Partner,
@@ -34,17 +33,6 @@ NEED = "Morosità canone e spese"  # ECO01, in the area Economica (ECO)
 
 def day(month: int, number: int) -> dt.date:
     return dt.date(2026, month, number)
-
-
-def category(session: Session, code: str) -> int:
-    found = session.scalar(select(Category.id).where(Category.code == code))
-    assert found is not None, code
-    return found
-
-
-def seed_places(engine: Engine) -> dict[str, int]:
-    with session_scope(engine) as session:
-        return {place.name: place.id for place in taxonomy.seed_demo_neighbourhoods(session)}
 
 
 def partner(

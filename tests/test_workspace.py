@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pandas as pd
 import pytest
-from actors import add_household, administrator, editor
+from actors import add_household, administrator, category, editor, seed_places
 from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -23,7 +23,6 @@ from rete.db import session_scope
 from rete.errors import NotFound, PermissionDenied
 from rete.models import (
     AuditEntry,
-    Category,
     Contact,
     Household,
     Interview,
@@ -45,17 +44,6 @@ def day(month: int, number: int) -> dt.date:
 
 
 # --- Writing the worlds, one user action per transaction, as the pages do
-
-
-def category(session: Session, code: str) -> int:
-    found = session.scalar(select(Category.id).where(Category.code == code))
-    assert found is not None, code
-    return found
-
-
-def seed_places(engine: Engine) -> dict[str, int]:
-    with session_scope(engine) as session:
-        return {place.name: place.id for place in taxonomy.seed_demo_neighbourhoods(session)}
 
 
 def household(engine: Engine, code: str, place: int) -> int:

@@ -25,24 +25,11 @@ def filters(app_db: AppDatabase, tax: Taxonomy) -> FollowUpFilters:
     areas = {area.id: area.name for area in tax.areas}
     places = {id_: f"{name} ({town})" for id_, name, town in tax.neighbourhoods}
     columns = st.columns(3)
-    chosen_partners = columns[0].multiselect(
-        "Ente",
-        list(partners),
-        format_func=partners.__getitem__,
-        key="fu_partner",
-        placeholder="Tutti",
+    chosen = FollowUpFilters(
+        forms.choose_many(columns[0], "Ente", partners, "fu_partner"),
+        forms.choose_many(columns[1], "Area", areas, "fu_area", "Tutte"),
+        forms.choose_many(columns[2], "Quartiere", places, "fu_place"),
     )
-    chosen_areas = columns[1].multiselect(
-        "Area", list(areas), format_func=areas.__getitem__, key="fu_area", placeholder="Tutte"
-    )
-    chosen_places = columns[2].multiselect(
-        "Quartiere",
-        list(places),
-        format_func=places.__getitem__,
-        key="fu_place",
-        placeholder="Tutti",
-    )
-    chosen = FollowUpFilters(tuple(chosen_partners), tuple(chosen_areas), tuple(chosen_places))
     if st.session_state.get("fu_filters") != chosen:  # another choice starts from page one
         st.session_state["fu_filters"] = chosen
         st.session_state[PAGE_KEY] = 0

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -126,3 +126,14 @@ def changed_meanwhile(form: str, opened: int, current: int, what: str) -> None:
     if st.button("Ricarica (perde le modifiche)", key=f"{form}reload"):
         forget(form)
         st.rerun()
+
+
+def choose_many(
+    where: Any, label: str, options: Mapping[Any, str], key: str, everything: str = "Tutti"
+) -> tuple[Any, ...]:
+    """A list filter: a multiselect over `options` (value -> shown text) whose empty choice
+    means everything; `where` is the column or container it goes in."""
+    chosen = where.multiselect(
+        label, list(options), format_func=options.__getitem__, key=key, placeholder=everything
+    )
+    return tuple(chosen)

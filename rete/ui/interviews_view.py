@@ -34,23 +34,9 @@ def filters(tax: Taxonomy, today: dt.date) -> InterviewFilters:
             "Codice del nucleo", key="iv_code", max_chars=40, placeholder="il codice intero"
         )
         bottom = st.columns(3)
-        chosen_places = bottom[0].multiselect(
-            "Quartiere",
-            list(places),
-            format_func=places.__getitem__,
-            key="iv_place",
-            placeholder="Tutti",
-        )
-        chosen_areas = bottom[1].multiselect(
-            "Area", list(areas), format_func=areas.__getitem__, key="iv_area", placeholder="Tutte"
-        )
-        chosen_channels = bottom[2].multiselect(
-            "Canale",
-            list(channels),
-            format_func=channels.__getitem__,
-            key="iv_channel",
-            placeholder="Tutti",
-        )
+        chosen_places = forms.choose_many(bottom[0], "Quartiere", places, "iv_place")
+        chosen_areas = forms.choose_many(bottom[1], "Area", areas, "iv_area", "Tutte")
+        chosen_channels = forms.choose_many(bottom[2], "Canale", channels, "iv_channel")
         open_only = st.toggle("Solo colloqui con bisogni ancora aperti", key="iv_open")
     chosen = InterviewFilters(
         start=start if isinstance(start, dt.date) else None,
