@@ -286,6 +286,28 @@ def test_a_household_card_opened_from_the_search_keeps_its_address(rete: Rete, o
     expect(page.get_by_role("heading", name=f"Nucleo {code}")).to_be_visible()
 
 
+
+def test_deleting_the_selected_interview_leaves_no_other_one_open(rete: Rete, operatore: Page):
+    """The list's selection is a row number: after a deletion the next interview moves up into
+    that row, and must not open in the editor with its «Sì, elimina» still showing."""
+    page = operatore
+    visit(page, rete.url + "/colloqui")
+    grid = page.get_by_test_id("stDataFrame").first
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 15, box["y"] + 55)  # the first row's check box
+    wait_idle(page)
+    heading = page.get_by_role("heading", name=re.compile(r"^Colloquio del nucleo "))
+    expect(heading).to_be_visible()
+    page.get_by_role("button", name="Elimina il colloquio").click()
+    page.get_by_role("button", name="Sì, elimina").click()
+    expect(page.get_by_text("Colloquio eliminato.")).to_be_visible()
+    wait_idle(page)
+    expect(page.get_by_text("Selezionare una riga per correggere il colloquio.")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^Colloquio del nucleo "))).to_have_count(0)
+    expect(page.get_by_role("button", name="Sì, elimina")).to_have_count(0)
+
+
 # --- 2. The same pages on the tablet, and on two desktop screens
 
 

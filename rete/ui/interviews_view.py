@@ -4,6 +4,7 @@ with its deletion (after a confirmation) and, for the administrator, the deleted
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 
 import streamlit as st
 
@@ -54,16 +55,22 @@ def filters(tax: Taxonomy, today: dt.date) -> InterviewFilters:
 
 
 def table(page: InterviewPage, key: str) -> int | None:
-    """The page as a table; the id of the interview the user selected, if any."""
+    """The page as a table; the id of the interview the user selected, if any.
+
+    A selection is a row number: the table's key names the interviews it lists, so when they
+    change (a filter, a deletion, a date corrected) the selection is dropped instead of
+    silently pointing at whichever interview took that row.
+    """
     if page.rows.empty:
         st.info("Nessun colloquio con questi filtri.", icon=":material/filter_alt_off:")
         return None
+    listed = zlib.crc32(",".join(map(str, page.rows["interview_id"])).encode())
     selection = st.dataframe(
         page.rows,
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
-        key=f"{key}_{page.page}",
+        key=f"{key}_rows_{page.page}_{listed:x}",
         column_order=[
             "held_on",
             "household_code",
@@ -153,6 +160,8 @@ def editor(
             if forms.attempt(prefix, correct, EDIT_FIELDS):
                 forms.forget(prefix)
                 forms.flash("Correzioni salvate. Il Cruscotto le conta già.")
+                # A corrected date may move it to another row: keep it open by its address.
+                st.query_params["colloquio"] = str(draft.id)
             st.rerun()
         forms.changed_meanwhile(prefix, version, draft.version, "questo colloquio")
         with delete.popover("Elimina il colloquio", icon=":material/delete:"):
@@ -179,4 +188,5 @@ def _restore(app_db: AppDatabase, user: Actor, draft: InterviewDraft) -> None:
         with session_scope(app_db.engine) as session:
             records.restore_interview(session, user, draft.id)
         forms.flash("Colloquio ripristinato.")
+        st.query_params["colloquio"] = str(draft.id)
         st.rerun()
