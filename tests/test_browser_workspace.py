@@ -286,7 +286,6 @@ def test_a_household_card_opened_from_the_search_keeps_its_address(rete: Rete, o
     expect(page.get_by_role("heading", name=f"Nucleo {code}")).to_be_visible()
 
 
-
 def test_deleting_the_selected_interview_leaves_no_other_one_open(rete: Rete, operatore: Page):
     """The list's selection is a row number: after a deletion the next interview moves up into
     that row, and must not open in the editor with its «Sì, elimina» still showing."""
