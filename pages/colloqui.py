@@ -20,7 +20,7 @@ deleted = access.may_see_deleted(user.role) and st.toggle(
 with messages.friendly_errors():
     if deleted:
         page = interviews.deleted_interviews(app_db.engine, st.session_state.get("ivdel_page", 0))
-        selected = interviews_view.table(page, "ivdel")
+        selected = interviews_view.table(page, "ivdel", "Nessun colloquio eliminato.")
     else:
         filters = interviews_view.filters(tax, today)
         page = interviews.interview_page(app_db.engine, filters, st.session_state.get("iv_page", 0))

@@ -310,6 +310,10 @@ def test_an_interview_is_deleted_after_confirmation_and_the_admin_restores_it(ur
     admin.button(key=f"rs{interview.id}").click().run()
     with Session(engine(url)) as session:
         assert session.get(Interview, interview.id).deleted_at is None
+    # The restored interview stays open, now correctable, whatever row it moved to.
+    assert admin.query_params["colloquio"] == str(interview.id)
+    assert [b for b in admin.button if b.key == f"{prefix}save"]
+    assert not [b for b in admin.button if b.key == f"rs{interview.id}"]
 
 
 def test_the_interviews_list_filters_by_household_code(url):

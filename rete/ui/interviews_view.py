@@ -54,7 +54,9 @@ def filters(tax: Taxonomy, today: dt.date) -> InterviewFilters:
     return chosen
 
 
-def table(page: InterviewPage, key: str) -> int | None:
+def table(
+    page: InterviewPage, key: str, empty: str = "Nessun colloquio con questi filtri."
+) -> int | None:
     """The page as a table; the id of the interview the user selected, if any.
 
     A selection is a row number: the table's key names the interviews it lists, so when they
@@ -62,7 +64,7 @@ def table(page: InterviewPage, key: str) -> int | None:
     silently pointing at whichever interview took that row.
     """
     if page.rows.empty:
-        st.info("Nessun colloquio con questi filtri.", icon=":material/filter_alt_off:")
+        st.info(empty, icon=":material/filter_alt_off:")
         return None
     listed = zlib.crc32(",".join(map(str, page.rows["interview_id"])).encode())
     selection = st.dataframe(
