@@ -170,34 +170,43 @@ def _as_shown(value: str) -> str:
     return _NOT_SHOWN.sub("", value)[:40] or "?"
 
 
+# What each URL key filters, as a notice names it, and the ending of "non riconosciut…".
+_URL_KEYS = {
+    "comune": ("comune", "o"),
+    "quartiere": ("quartiere", "o"),
+    "area": ("area", "a"),
+    "bisogno": ("bisogno", "o"),
+    "canale": ("canale", "o"),
+}
+
+
 def filters_from_query(
     params: Mapping[str, Sequence[str]], taxonomy: Taxonomy, today: dt.date
 ) -> tuple[Filters, list[str]]:
-    """Filters from URL parameters; values not understood are dropped and reported in Italian."""
-    notices: list[str] = []
+    """Filters from URL parameters; values not understood are dropped, each named in Italian
+    in the list returned ("area «XYZ» non riconosciuta"): `ignored_notice` makes them one
+    notice."""
+    ignored: list[str] = []
     filters = default_filters(today)
     period = list(params.get("periodo", []))
     if period:
         bounds = period_bounds(period[-1], today)
         if bounds is None:
-            notices.append(
-                f"Periodo «{_as_shown(period[-1])}» non riconosciuto: mostrati gli ultimi 12 mesi."
-            )
+            ignored.append(f"periodo «{_as_shown(period[-1])}» non riconosciuto")
         elif bounds[0] > month_of(today):
-            notices.append(
-                f"Periodo «{_as_shown(period[-1])}» nel futuro: mostrati gli ultimi 12 mesi."
-            )
+            ignored.append(f"periodo «{_as_shown(period[-1])}» nel futuro")
         else:
             filters = replace(filters, period=period[-1], start=bounds[0], end=bounds[1])
 
-    def pick(key: str, known: Mapping[str, object], what: str) -> tuple[object, ...]:
+    def pick(key: str, known: Mapping[str, object]) -> tuple[object, ...]:
+        what, ending = _URL_KEYS[key]
         chosen = []
         for value in params.get(key, []):
             if value in known:
                 if known[value] not in chosen:
                     chosen.append(known[value])
             else:
-                notices.append(f"{what} «{_as_shown(value)}» non riconosciuto: filtro ignorato.")
+                ignored.append(f"{what} «{_as_shown(value)}» non riconosciut{ending}")
         return tuple(chosen)
 
     areas = {area.code: area.id for area in taxonomy.areas}
@@ -207,13 +216,22 @@ def filters_from_query(
     channels = {code: code for code, _ in taxonomy.channels}
     filters = replace(
         filters,
-        municipalities=pick("comune", municipalities, "Comune"),  # type: ignore[arg-type]
-        neighbourhood_ids=pick("quartiere", neighbourhoods, "Quartiere"),  # type: ignore[arg-type]
-        area_ids=pick("area", areas, "Area"),  # type: ignore[arg-type]
-        category_ids=pick("bisogno", needs, "Bisogno"),  # type: ignore[arg-type]
-        channel_codes=pick("canale", channels, "Canale"),  # type: ignore[arg-type]
+        municipalities=pick("comune", municipalities),  # type: ignore[arg-type]
+        neighbourhood_ids=pick("quartiere", neighbourhoods),  # type: ignore[arg-type]
+        area_ids=pick("area", areas),  # type: ignore[arg-type]
+        category_ids=pick("bisogno", needs),  # type: ignore[arg-type]
+        channel_codes=pick("canale", channels),  # type: ignore[arg-type]
     )
-    return filters, notices
+    return filters, ignored
+
+
+def ignored_notice(ignored: Sequence[str]) -> str | None:
+    """One notice for everything a link asked for that was ignored, or None."""
+    if not ignored:
+        return None
+    period = any(item.startswith("periodo ") for item in ignored)
+    after = " Per il periodo sono mostrati gli ultimi 12 mesi." if period else ""
+    return f"Il link conteneva filtri non validi, ignorati: {'; '.join(ignored)}.{after}"
 
 
 def filters_to_query(filters: Filters, taxonomy: Taxonomy) -> dict[str, list[str]]:

@@ -9,6 +9,7 @@ from rete.filters import (
     default_filters,
     filters_from_query,
     filters_to_query,
+    ignored_notice,
     month_add,
     month_label,
     month_range,
@@ -108,7 +109,7 @@ def test_the_url_reproduces_the_filters():
 def test_a_period_in_the_future_is_refused_with_a_notice(spec):
     filters, notices = filters_from_query({"periodo": [spec]}, TAXONOMY, TODAY)
     assert filters == default_filters(TODAY)
-    assert notices == [f"Periodo «{spec}» nel futuro: mostrati gli ultimi 12 mesi."]
+    assert notices == [f"periodo «{spec}» nel futuro"]
 
 
 def test_a_period_reaching_into_the_future_is_kept_up_to_today():
@@ -123,10 +124,28 @@ def test_unknown_url_values_are_ignored_with_an_italian_notice():
         "area": ["XYZ"],
         "canale": ["piccione"],
     }
-    filters, notices = filters_from_query(params, TAXONOMY, TODAY)
+    filters, ignored = filters_from_query(params, TAXONOMY, TODAY)
     assert filters == default_filters(TODAY)
-    assert len(notices) == 5
-    assert notices[0].startswith("Periodo «domani» non riconosciuto")
+    assert ignored == [
+        "periodo «domani» non riconosciuto",
+        "quartiere «99» non riconosciuto",
+        "quartiere «script» non riconosciuto",
+        "area «XYZ» non riconosciuta",  # feminine
+        "canale «piccione» non riconosciuto",
+    ]
+    assert ignored_notice(ignored) == (
+        "Il link conteneva filtri non validi, ignorati: periodo «domani» non riconosciuto; "
+        "quartiere «99» non riconosciuto; quartiere «script» non riconosciuto; "
+        "area «XYZ» non riconosciuta; canale «piccione» non riconosciuto. "
+        "Per il periodo sono mostrati gli ultimi 12 mesi."
+    )
+
+
+def test_a_link_with_nothing_wrong_gives_no_notice():
+    assert ignored_notice([]) is None
+    assert ignored_notice(["area «X» non riconosciuta"]) == (
+        "Il link conteneva filtri non validi, ignorati: area «X» non riconosciuta."
+    )
 
 
 url_values = st.lists(st.text(max_size=12), max_size=3)

@@ -14,6 +14,7 @@ from rete.filters import (
     Filters,
     filters_from_query,
     filters_to_query,
+    ignored_notice,
     month_add,
     month_code,
     month_label,
@@ -167,10 +168,11 @@ def _seed_widgets(tax: Taxonomy, now: dt.date) -> None:
     the user comes back from another page (Streamlit drops widget state, ours is kept)."""
     if not st.session_state.get(FILTERS_READY_KEY):
         params = {key: st.query_params.get_all(key) for key in st.query_params}
-        from_url, notices = filters_from_query(params, tax, now)
+        from_url, ignored = filters_from_query(params, tax, now)
         _seed_filter_widgets(from_url)
-        for notice in notices:
-            st.toast(notice, icon=":material/info:")
+        notice = ignored_notice(ignored)
+        if notice:
+            st.toast(notice, icon=":material/info:", duration="long")
         st.session_state[FILTERS_READY_KEY] = True
     elif "f_period_kind" not in st.session_state and LAST_FILTERS_KEY in st.session_state:
         _seed_filter_widgets(st.session_state[LAST_FILTERS_KEY])
