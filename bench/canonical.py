@@ -57,9 +57,10 @@ def rounded(value: float | None) -> float | None:
     return None if value is None else round(float(value), DECIMALS)
 
 
-def share(accepted: int, sent: int, cancelled: int) -> float | None:
-    """Share taken in charge, with the Cruscotto's formula: accepted / (sent - cancelled)."""
-    denominator = sent - cancelled
+def share(accepted: int, refused: int, overdue: int) -> float | None:
+    """Share taken in charge, with the Cruscotto's formula: accepted / (accepted + refused +
+    overdue); the referrals still within their time and the cancelled ones are left out."""
+    denominator = accepted + refused + overdue
     return accepted / denominator if denominator > 0 else None
 
 

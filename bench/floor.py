@@ -126,7 +126,7 @@ def kpis(connection: Connection, filters: Filters, today: dt.date) -> Rows:
         )
         SELECT {distinct},
             (SELECT coalesce(sum(m.needs), 0) FROM need_monthly m WHERE {monthly.sql}) AS needs,
-            counts.sent, counts.accepted, counts.cancelled,
+            counts.sent, counts.accepted, counts.cancelled, counts.refused,
             (SELECT count(*) FROM referral_fact w {waiting_hint}
              WHERE {waiting.sql} AND w.status = 'sent' AND w.due_on < :today) AS overdue,
             (SELECT avg(days) FROM cumulative
@@ -134,14 +134,15 @@ def kpis(connection: Connection, filters: Filters, today: dt.date) -> Rows:
                 OR (below < (size + 2) / 2 AND (size + 2) / 2 <= upto)) AS median_days
         FROM (
             SELECT coalesce(sum(r.sent), 0) AS sent, coalesce(sum(r.accepted), 0) AS accepted,
-                   coalesce(sum(r.cancelled), 0) AS cancelled
+                   coalesce(sum(r.cancelled), 0) AS cancelled,
+                   coalesce(sum(r.refused), 0) AS refused
             FROM referral_monthly r WHERE {referral.sql}
         ) AS counts
         {cross_join}
     """
     lists = {**fact.lists, **monthly.lists, **referral.lists, **days.lists, **waiting.lists}
     (row,) = _run(connection, sql, filters, today, lists)
-    interviews, households, needs, sent, accepted, cancelled, overdue, median = row
+    interviews, households, needs, sent, accepted, cancelled, refused, overdue, median = row
     return canonical.kpi_rows(
         interviews=interviews,
         households=households,
@@ -150,7 +151,7 @@ def kpis(connection: Connection, filters: Filters, today: dt.date) -> Rows:
         accepted=accepted,
         cancelled=cancelled,
         overdue=overdue,
-        share_accepted=canonical.share(int(accepted), int(sent), int(cancelled)),
+        share_accepted=canonical.share(int(accepted), int(refused), int(overdue)),
         median_days=None if median is None else float(median),
     )
 

@@ -151,6 +151,7 @@ def kpis(joined: Joined, filters: Filters, today: dt.date) -> Rows:
     days = referrals.loc[accepted & referrals["accepted_on"].notna(), "days"]
     sent, taken = len(referrals), int(accepted.sum())
     cancelled = int((referrals["status"] == "cancelled").sum())
+    refused = int((referrals["status"] == "refused").sum())
     return canonical.kpi_rows(
         interviews=needs["interview_id"].nunique(),
         households=needs["household_id"].nunique(),
@@ -159,7 +160,7 @@ def kpis(joined: Joined, filters: Filters, today: dt.date) -> Rows:
         accepted=taken,
         cancelled=cancelled,
         overdue=int(overdue.sum()),
-        share_accepted=canonical.share(taken, sent, cancelled),
+        share_accepted=canonical.share(taken, refused, int(overdue.sum())),
         median_days=float(days.median()) if len(days) else None,
     )
 

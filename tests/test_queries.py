@@ -175,19 +175,30 @@ def test_kpis_count_interviews_households_needs_and_referrals_of_the_period(worl
         households=2,
         needs=5,
         referrals_sent=7,
-        share_accepted=3 / 6,
+        share_accepted=3 / 6,  # 3 taken in charge of 3 + 1 refused + 2 overdue
         median_days_to_accept=5.0,
         overdue=2,
         referrals_accepted=3,
         referrals_cancelled=1,
+        referrals_refused=1,
     )
 
 
 def test_share_accepted_leaves_cancelled_referrals_out_of_the_denominator(world: World) -> None:
     only_comune_month = replace(FIRST_HALF, start=202606, end=202606)  # R6 cancelled, R7 sent
     figures = queries.kpis(world.engine, only_comune_month, TODAY)
-    assert (figures.referrals_sent, figures.referrals_cancelled) == (2, 1)
-    assert figures.share_accepted == 0.0
+    assert (figures.referrals_sent, figures.referrals_cancelled, figures.overdue) == (2, 1, 1)
+    assert figures.share_accepted == 0.0  # R7, overdue: 0 of 1
+    assert figures.referrals_judged == 1
+
+
+def test_a_referral_still_within_its_time_is_not_judged_yet(world: World) -> None:
+    """A month just begun whose only referral awaits a reply reads "no share yet", not 0%."""
+    june = replace(FIRST_HALF, start=202606, end=202606)
+    figures = queries.kpis(world.engine, june, dt.date(2026, 6, 5))  # R7 sent 03/06, in time
+    assert (figures.referrals_sent, figures.overdue) == (2, 0)
+    assert figures.share_accepted is None
+    assert figures.referrals_judged == 0
 
 
 def test_share_accepted_is_none_when_only_cancelled_referrals_were_sent(world: World) -> None:
@@ -459,6 +470,7 @@ def test_a_soft_deleted_interview_disappears_from_every_number(world: World) -> 
         overdue=1,
         referrals_accepted=1,
         referrals_cancelled=1,
+        referrals_refused=1,
     )
     by_area = queries.needs_by_area(world.engine, FIRST_HALF)
     assert by_area[["area_code", "needs"]].values.tolist() == [["ABI", 1], ["SAN", 1]]

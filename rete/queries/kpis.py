@@ -31,11 +31,17 @@ class Kpis:
     households: int
     needs: int
     referrals_sent: int
-    share_accepted: float | None  # None when no referral (other than cancelled ones) was sent
+    share_accepted: float | None  # see `common.share`; None when no referral is judged yet
     median_days_to_accept: float | None  # None when no referral was taken in charge
     overdue: int
     referrals_accepted: int = 0
     referrals_cancelled: int = 0
+    referrals_refused: int = 0
+
+    @property
+    def referrals_judged(self) -> int:
+        """The referrals the share taken in charge is computed on (see `common.share`)."""
+        return self.referrals_accepted + self.referrals_refused + self.overdue
 
 
 def _distinct_counts(filters: Filters, dialect: str) -> Select[int, int]:
@@ -116,9 +122,10 @@ def kpis(engine: Engine, filters: Filters, today: dt.date) -> Kpis:
         households=int(households),
         needs=int(needs),
         referrals_sent=int(referrals.sent),
-        share_accepted=share(referrals.accepted, referrals.sent, referrals.cancelled),
+        share_accepted=share(referrals.accepted, referrals.refused, int(overdue)),
         median_days_to_accept=None if median is None else float(median),
         overdue=int(overdue),
         referrals_accepted=int(referrals.accepted),
         referrals_cancelled=int(referrals.cancelled),
+        referrals_refused=int(referrals.refused),
     )

@@ -55,7 +55,7 @@ def referral_outcomes_by_partner(engine: Engine, filters: Filters, today: dt.dat
     [partner_id, partner, sent, accepted, positive, negative, refused, cancelled, overdue,
     share_accepted]. `accepted` = now accepted or closed; `positive`/`negative` = closed with that
     outcome; `overdue` = still 'sent' with `due_on` before `today`; `share_accepted` = accepted /
-    (sent - cancelled), NaN when nothing but cancelled referrals was sent."""
+    (accepted + refused + overdue) (`common.share`), NaN when none of those."""
     rm, rf = REFERRAL_MONTHLY.c, REFERRAL_FACT.c
     counts = (
         select(rm.partner_id, *referral_sums())
@@ -82,6 +82,6 @@ def referral_outcomes_by_partner(engine: Engine, filters: Filters, today: dt.dat
     )
     with engine.connect() as connection:
         rows = connection.execute(statement).all()
-    records = [(*row, share(row.accepted, row.sent, row.cancelled)) for row in rows]
+    records = [(*row, share(row.accepted, row.refused, row.overdue)) for row in rows]
     frame = as_frame(records, PARTNER_COLUMNS)
     return frame.astype({"share_accepted": "float64"})
