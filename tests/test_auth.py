@@ -106,3 +106,71 @@ def test_an_unknown_token_finds_nobody(engine, cast):
 def test_create_user_refuses_bad_input_in_italian(engine, cast, username, role, password, message):
     with pytest.raises(ValidationError, match=message), session_scope(engine) as session:
         auth.create_user(session, username, "Nuovo", role, password)
+
+
+class Clock:
+    """auth's clock, moved by hand: every session check happens at a moment the test chose."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(auth, "_now", clock)
+    return clock
+
+
+def logged_in(engine, username: str, clock: Clock) -> str:
+    """A session token, the login done at the clock's time (the ticket swapped 2 s later)."""
+    ticket = auth.issue_ticket(engine, auth.authenticate(engine, username, "password-di-prova"))
+    clock.advance(seconds=2)
+    token = auth.redeem_ticket(engine, ticket)
+    assert token
+    return token
+
+
+def test_a_session_ends_12_hours_after_login_however_busy_it_has_been(engine, cast, clock):
+    token = logged_in(engine, "olga", clock)
+    login = clock.now
+    while clock.now < login + dt.timedelta(hours=12, seconds=-30):
+        assert auth.user_for_token(engine, token) is not None, clock.now - login
+        clock.advance(minutes=20)
+    clock.now = login + dt.timedelta(hours=12, seconds=-30)
+    assert auth.user_for_token(engine, token) is not None  # used half a minute before the limit
+    clock.advance(minutes=1)
+    assert auth.user_for_token(engine, token) is None  # 12 h 30 s after login: over
+    clock.advance(seconds=1)
+    assert auth.user_for_token(engine, token) is None
+    with Session(engine) as session:
+        assert session.scalars(select(UserSession)).one().ended_at is not None
+
+
+def test_a_session_left_idle_for_an_hour_ends(engine, cast, clock):
+    token = logged_in(engine, "ada", clock)
+    clock.advance(minutes=59)
+    assert auth.user_for_token(engine, token) is not None  # 59 minutes idle: still in
+    clock.advance(minutes=59)
+    assert auth.user_for_token(engine, token) is not None  # the last use restarted the hour
+    clock.advance(minutes=61)
+    assert auth.user_for_token(engine, token) is None  # 61 minutes idle: over
+    clock.advance(seconds=1)
+    assert auth.user_for_token(engine, token) is None  # and it stays over
+    with Session(engine) as session:
+        assert session.scalars(select(UserSession)).one().ended_at is not None
+
+
+def test_a_ticket_is_good_for_one_minute(engine, cast, clock):
+    user = auth.authenticate(engine, "dora", "password-di-prova")
+    on_time, late = auth.issue_ticket(engine, user), auth.issue_ticket(engine, user)
+    clock.advance(seconds=59)
+    assert auth.redeem_ticket(engine, on_time)
+    clock.advance(seconds=2)
+    assert auth.redeem_ticket(engine, late) is None
