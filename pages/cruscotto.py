@@ -19,7 +19,7 @@ if note:
     st.caption(f":material/schedule: {note}")
 
 data = dashboard.cruscotto_data(app_db, filters, now)
-dashboard.kpi_tiles(data.kpis, data.previous_kpis, dashboard.previous_label(filters))
+dashboard.kpi_tiles(data, filters, now)
 
 st.subheader("Bisogni per area")
 dashboard.chart_block(

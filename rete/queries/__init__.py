@@ -27,7 +27,7 @@ would pick a slower one (`with_hint`, rendered by `rete.db`).
 """
 
 from rete.queries.cruscotto import QUERY_THREADS, CruscottoData, cruscotto_data
-from rete.queries.kpis import HOUSEHOLD_ORDER_FROM_MONTHS, Kpis, kpis
+from rete.queries.kpis import HOUSEHOLD_ORDER_FROM_MONTHS, Kpis, first_month, kpis
 from rete.queries.needs import (
     AREA_COLUMNS,
     HEATMAP_COLUMNS,
@@ -57,6 +57,7 @@ __all__ = [
     "CruscottoData",
     "Kpis",
     "cruscotto_data",
+    "first_month",
     "heatmap_neighbourhood_need",
     "kpis",
     "monthly_trend",

@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from rete.filters import Filters
-from rete.queries.kpis import Kpis, kpis
+from rete.queries.kpis import Kpis, first_month, kpis
 from rete.queries.needs import (
     heatmap_neighbourhood_need,
     monthly_trend,
@@ -41,6 +41,7 @@ class CruscottoData:
     heatmap: pd.DataFrame
     trend: pd.DataFrame
     referral_outcomes: pd.DataFrame
+    first_month: int | None  # the first month with records (YYYYMM), for the comparisons
 
 
 def _calls(engine: Engine, filters: Filters, today: dt.date) -> dict[str, Callable[[], Any]]:
@@ -53,6 +54,7 @@ def _calls(engine: Engine, filters: Filters, today: dt.date) -> dict[str, Callab
         "heatmap": lambda: heatmap_neighbourhood_need(engine, filters),
         "trend": lambda: monthly_trend(engine, filters),
         "by_area": lambda: needs_by_area(engine, filters),
+        "first_month": lambda: first_month(engine),
     }
 
 

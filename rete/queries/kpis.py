@@ -102,6 +102,16 @@ def _median_days_to_accept(filters: Filters) -> Select[Any]:
     )
 
 
+def first_month(engine: Engine) -> int | None:
+    """The first month (YYYYMM) with a recorded need, whatever the filters: before it there is
+    nothing to compare with. The roll-up's key starts with the month, so this reads one row."""
+    with engine.connect() as connection:
+        month = connection.execute(
+            select(func.min(NEED_MONTHLY.c.month)).where(NEED_MONTHLY.c.needs > 0)
+        ).scalar()
+    return None if month is None else int(month)
+
+
 def kpis(engine: Engine, filters: Filters, today: dt.date) -> Kpis:
     """Headline figures; `today` decides which referrals are overdue ("in ritardo")."""
     with engine.connect() as connection:

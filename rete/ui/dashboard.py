@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from rete import formats, queries
+from rete import queries, tiles
 from rete.bootstrap import AppDatabase
 from rete.db import get_engine
 from rete.filters import (
@@ -24,7 +24,10 @@ from rete.filters import (
 )
 from rete.ui.database import current_version, engine_url
 
-PLOTLY_CONFIG = {"displaylogo": False, "locale": "it"}
+# No Plotly toolbar: its tooltips are English ("Download plot as a PNG", Zoom, Pan…) and the
+# bundled plotly.js has no Italian locale ("locale": "it" did nothing); each chart's data has
+# its own "Scarica i dati (CSV)" button, and hovering still shows the values.
+PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False}
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -47,54 +50,26 @@ def forget_results() -> None:
 # --- KPI tiles ---
 
 
-def _delta(current: float | None, previous: float | None, decimals: int, unit: str) -> str | None:
-    """'+12', '-3,5 gg' or 'invariato' (st.metric reads the sign from an ASCII '+' or '-')."""
-    if current is None or previous is None:
-        return None
-    change = round(current - previous, decimals)
-    if change == 0:
-        return "invariato"
-    sign = "-" if change < 0 else "+"
-    return f"{sign}{formats.number(abs(change), decimals)}{unit}"
-
-
-def _percent_points(share: float | None) -> float | None:
-    return None if share is None else share * 100
-
-
-def kpi_tiles(current: queries.Kpis, previous: queries.Kpis, previous_label: str) -> None:
-    """Six tiles in two rows, each with its change against the previous period."""
-    now, before = current, previous
-    tiles = [
-        ("Colloqui", "Colloqui con almeno un bisogno che rientra nei filtri.",
-         formats.number(now.interviews), _delta(now.interviews, before.interviews, 0, ""), "normal"),
-        ("Nuclei raggiunti", "Nuclei diversi con almeno un bisogno che rientra nei filtri.",
-         formats.number(now.households), _delta(now.households, before.households, 0, ""), "normal"),
-        ("Bisogni rilevati", "Fragilità registrate nei colloqui del periodo.",
-         formats.number(now.needs), _delta(now.needs, before.needs, 0, ""), "off"),
-        ("Segnalazioni inviate", "Invii agli enti della rete con data di invio nel periodo.",
-         formats.number(now.referrals_sent), _delta(now.referrals_sent, before.referrals_sent, 0, ""), "normal"),
-        ("Prese in carico", "Quota delle segnalazioni inviate nel periodo (escluse le annullate) "
-         "che un ente ha preso in carico.", formats.percent(now.share_accepted),
-         _delta(_percent_points(now.share_accepted), _percent_points(before.share_accepted), 1, " punti"), "normal"),
-        ("Giorni alla presa in carico", "Mediana dei giorni tra l'invio e la presa in carico.",
-         formats.number(now.median_days_to_accept, 1),
-         _delta(now.median_days_to_accept, before.median_days_to_accept, 1, " gg"), "inverse"),
-    ]  # fmt: skip
-    for index, (label, help_text, value, delta, colour) in enumerate(tiles):
+def kpi_tiles(data: queries.CruscottoData, filters: Filters, now: dt.date) -> None:
+    """Six tiles in two rows, each with its change against the previous period when the two
+    periods can be compared (`rete.tiles`); one line above them says against what, or why not."""
+    gap = tiles.comparison_gap(filters, month_of(now), data.first_month)
+    if gap is None:
+        st.caption(f"Variazioni rispetto al periodo precedente: {previous_label(filters)}.")
+    else:
+        st.caption(f"Nessun confronto con il periodo precedente: {gap}.")
+    for index, tile in enumerate(tiles.tiles(data.kpis, data.previous_kpis, gap is None)):
         if index % 3 == 0:
             columns = st.columns(3)
-        unchanged = delta == "invariato"
         with columns[index % 3]:
             st.metric(
-                label,
-                value,
-                delta=delta,
-                delta_color="off" if unchanged else colour,  # type: ignore[arg-type]
-                delta_arrow="off" if unchanged else "auto",
-                help=help_text,
+                tile.label,
+                tile.value,
+                delta=tile.delta,
+                delta_color=tile.colour if tile.is_change else "off",
+                delta_arrow="auto" if tile.is_change else "off",
+                help=tile.help,
                 border=True,
-                delta_description=f"rispetto a {previous_label}" if delta else None,
             )
 
 
