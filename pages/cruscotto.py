@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rete import charts
+from rete import charts, downloads
 from rete.ui import dashboard, database, session, sidebar
 
 session.require_page("cruscotto")
@@ -28,7 +28,7 @@ dashboard.chart_block(
     f"Bisogni rilevati per area · {period}",
     key="area",
     filename="bisogni_per_area.csv",
-    columns={"area": "Area", "needs": "Bisogni"},
+    csv=lambda: downloads.needs_by_area(data.by_area),
 )
 
 st.subheader("Bisogni per quartiere")
@@ -40,15 +40,7 @@ dashboard.chart_block(
     tax.area_order(),
     key="neighbourhood",
     filename="bisogni_per_quartiere.csv",
-    columns={
-        "neighbourhood": "Quartiere",
-        "municipality": "Comune",
-        "area": "Area",
-        "needs": "Bisogni",
-        "total": "Totale quartiere",
-        "homes": "Alloggi ALER",
-        "per_100_homes": "Bisogni ogni 100 alloggi",
-    },
+    csv=lambda: downloads.needs_by_neighbourhood(app_db.engine, filters),
 )
 
 st.subheader("Quartieri e bisogni specifici")
@@ -58,12 +50,7 @@ dashboard.chart_block(
     f"Bisogni specifici per quartiere · {period}",
     key="heatmap",
     filename="quartieri_bisogni_specifici.csv",
-    columns={
-        "neighbourhood": "Quartiere",
-        "area": "Area",
-        "need": "Bisogno specifico",
-        "needs": "Bisogni",
-    },
+    csv=lambda: downloads.needs_by_neighbourhood_need(app_db.engine, filters),
 )
 
 st.subheader("Andamento mensile")
@@ -75,7 +62,7 @@ dashboard.chart_block(
     tax.area_order(),
     key="trend",
     filename="andamento_mensile.csv",
-    columns={"month_label": "Mese", "area": "Area", "needs": "Bisogni"},
+    csv=lambda: downloads.monthly_trend(data.trend),
 )
 
 st.subheader("Esiti delle segnalazioni per ente")
@@ -85,15 +72,5 @@ dashboard.chart_block(
     f"Segnalazioni per ente ed esito · inviate {period}",
     key="referrals",
     filename="esiti_segnalazioni_per_ente.csv",
-    columns={
-        "partner": "Ente",
-        "sent": "Inviate",
-        "accepted": "Prese in carico",
-        "positive": "Concluse con esito positivo",
-        "negative": "Concluse con esito negativo",
-        "refused": "Rifiutate",
-        "cancelled": "Annullate",
-        "overdue": "In ritardo",
-        "share_accepted": "Quota presa in carico",
-    },
+    csv=lambda: downloads.referral_outcomes(data.referral_outcomes),
 )

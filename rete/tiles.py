@@ -55,11 +55,12 @@ def change(current: float | None, previous: float | None, decimals: int, unit: s
     """'+12', '-3,5 gg' or 'invariato' (st.metric reads the sign from an ASCII '+' or '-')."""
     if current is None or previous is None:
         return None
-    difference = round(current - previous, decimals)
-    if difference == 0:
+    difference = current - previous
+    shown = formats.number(abs(difference), decimals)  # rounded as every figure is shown
+    if not shown.strip("0,"):
         return "invariato"
     sign = "-" if difference < 0 else "+"
-    return f"{sign}{formats.number(abs(difference), decimals)}{unit}"
+    return f"{sign}{shown}{unit}"
 
 
 def _percent_points(share: float | None) -> float | None:

@@ -6,7 +6,7 @@ import io
 import pandas as pd
 import pytest
 
-from rete.ui.dashboard import to_csv
+from rete.export import to_csv
 
 
 def read_back(data: bytes) -> list[list[str]]:
@@ -24,3 +24,15 @@ def test_ordinary_text_and_numbers_are_left_as_they_are():
     frame = pd.DataFrame({"name": ["Biumo"], "count": [-3], "share": [1234.5]})
     rows = read_back(to_csv(frame, {"name": "Nome", "count": "Numero", "share": "Quota"}))
     assert rows == [["Nome", "Numero", "Quota"], ["Biumo", "-3", "1234,5"]]
+
+
+def test_whole_numbers_stay_whole_even_beside_an_empty_cell():
+    frame = pd.DataFrame({"homes": [310.0, float("nan")], "rate": [58.06451612903226, 1.25]})
+    rows = read_back(to_csv(frame, {"homes": "Alloggi", "rate": "Tasso"}, {"rate": 1}))
+    assert rows == [["Alloggi", "Tasso"], ["310", "58,1"], ["", "1,2"]]
+
+
+def test_a_rounded_column_keeps_its_decimal_even_when_whole():
+    frame = pd.DataFrame({"share": [50.0, 66.66666]})
+    rows = read_back(to_csv(frame, {"share": "Quota (%)"}, {"share": 1}))
+    assert rows == [["Quota (%)"], ["50,0"], ["66,7"]]

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from rete import db, queries, readmodel, records, taxonomy
+from rete import db, downloads, queries, readmodel, records, taxonomy
 from rete.db import session_scope
 from rete.filters import Filters, month_of, month_range
 from rete.models import Category, Need, Neighbourhood, Partner, Referral
@@ -695,3 +695,66 @@ def test_the_cruscotto_numbers_run_side_by_side_equal_each_query_on_its_own(
     for name, frame in expected.items():
         assert not frame.empty, name
         pd.testing.assert_frame_equal(getattr(data, name), frame)
+
+
+# --- The charts' data as files (rete.downloads)
+
+
+def csv_rows(data: bytes) -> list[list[str]]:
+    return [line.split(";") for line in data.decode("utf-8-sig").splitlines()]
+
+
+def test_the_neighbourhood_file_lists_every_neighbourhood_none_summed_as_altri(world: World):
+    rows = csv_rows(downloads.needs_by_neighbourhood(world.engine, TWELVE_MONTHS))
+    assert rows[0] == [
+        "Quartiere",
+        "Comune",
+        "Area",
+        "Bisogni",
+        "Totale quartiere",
+        "Alloggi ALER",
+        "Bisogni ogni 100 alloggi",
+    ]
+    assert rows[1:] == [
+        ["Sangallo", "Varese", "Abitare", "3", "4", "190", "2,1"],  # 400 / 190 = 2,105…
+        ["Sangallo", "Varese", "Salute", "1", "4", "190", "2,1"],
+        ["Rebbio", "Como", "Economica", "2", "2", "260", "0,8"],
+        ["Biumo", "Varese", "Salute", "1", "1", "120", "0,8"],
+    ]
+
+
+def test_a_neighbourhood_without_homes_leaves_its_cells_empty_and_the_others_whole(
+    engine: Engine,
+):
+    with session_scope(engine) as session:
+        unknown = Neighbourhood(name="San Rocco", municipality="Como", homes=None)
+        known = Neighbourhood(name="Sangallo", municipality="Varese", homes=310)
+        session.add_all([unknown, known])
+        session.flush()
+        for code, place in (("X1", unknown), ("X2", known)):
+            household = add_household(session, code=code, neighbourhood_id=place.id)
+            add_interview(session, household.id, dt.date(2026, 3, 1), "sportello", ["AMM01"])
+    rows = csv_rows(downloads.needs_by_neighbourhood(engine, FIRST_HALF))
+    homes = {row[0]: row[5:] for row in rows[1:]}
+    assert homes == {"San Rocco": ["", ""], "Sangallo": ["310", "0,3"]}  # not "310,0"
+
+
+def test_the_specific_needs_file_names_places_as_the_neighbourhood_file_does(world: World):
+    rows = csv_rows(downloads.needs_by_neighbourhood_need(world.engine, TWELVE_MONTHS))
+    assert rows[0] == ["Quartiere", "Comune", "Area", "Bisogno specifico", "Bisogni"]
+    places = {(row[0], row[1]) for row in rows[1:]}
+    assert places == {("Sangallo", "Varese"), ("Rebbio", "Como"), ("Biumo", "Varese")}
+    assert sum(int(row[4]) for row in rows[1:]) == 7  # every need of the period, none lost
+    neighbourhood_file = csv_rows(downloads.needs_by_neighbourhood(world.engine, TWELVE_MONTHS))
+    assert places == {(row[0], row[1]) for row in neighbourhood_file[1:]}
+
+
+def test_the_outcomes_file_gives_the_share_as_a_percentage_that_says_of_what(world: World):
+    frame = queries.referral_outcomes_by_partner(world.engine, FIRST_HALF, TODAY)
+    rows = csv_rows(downloads.referral_outcomes(frame))
+    assert rows[0][-1] == "Prese in carico su risposte e ritardi (%)"
+    assert [(row[0], row[-1]) for row in rows[1:]] == [
+        ("Caritas Varese", "66,7"),  # 2 taken in charge of 2 + 1 overdue
+        ("ASST Sette Laghi", "50,0"),
+        ("Servizi sociali Varese", "0,0"),
+    ]

@@ -70,6 +70,7 @@ def test_without_a_comparison_no_tile_shows_a_change():
         (7.25, 10.75, 1, " gg", "-3,5 gg"),
         (5, 5, 0, "", "invariato"),
         (4.04, 4.0, 1, " gg", "invariato"),  # a change that rounds to 0,0 is no change
+        (0.25, 0.0, 1, " punti", "+0,3 punti"),  # rounded as the figures are: half up
         (None, 3, 0, "", None),
         (3, None, 0, "", None),
     ],

@@ -34,12 +34,14 @@ from rete.queries.needs import (
     LABEL_SEPARATOR,
     NEIGHBOURHOOD_AREA_COLUMNS,
     OTHERS_LABEL,
+    PLACE_NEED_COLUMNS,
     TOP_NEIGHBOURHOODS,
     TREND_COLUMNS,
     heatmap_neighbourhood_need,
     monthly_trend,
     needs_by_area,
     needs_by_neighbourhood_area,
+    needs_by_neighbourhood_need,
 )
 from rete.queries.referrals import PARTNER_COLUMNS, referral_outcomes_by_partner
 
@@ -51,6 +53,7 @@ __all__ = [
     "NEIGHBOURHOOD_AREA_COLUMNS",
     "OTHERS_LABEL",
     "PARTNER_COLUMNS",
+    "PLACE_NEED_COLUMNS",
     "QUERY_THREADS",
     "TOP_NEIGHBOURHOODS",
     "TREND_COLUMNS",
@@ -63,5 +66,6 @@ __all__ = [
     "monthly_trend",
     "needs_by_area",
     "needs_by_neighbourhood_area",
+    "needs_by_neighbourhood_need",
     "referral_outcomes_by_partner",
 ]

@@ -33,18 +33,6 @@ NEIGHBOURHOOD_AREA_COLUMNS = [
     "homes",
     "per_100_homes",
 ]
-NEIGHBOURHOOD_AREA_COLUMNS = [
-    "neighbourhood",
-    "municipality",
-    "label",
-    "area_code",
-    "area",
-    "colour",
-    "needs",
-    "total",
-    "homes",
-    "per_100_homes",
-]
 HEATMAP_COLUMNS = [
     "neighbourhood",
     "category_code",
@@ -55,6 +43,7 @@ HEATMAP_COLUMNS = [
     "colour",
     "needs",
 ]
+PLACE_NEED_COLUMNS = ["neighbourhood", "municipality", "area", "need", "needs"]
 TREND_COLUMNS = ["month", "month_label", "area_code", "area", "colour", "needs"]
 PARTNER_COLUMNS = [
     "partner_id",
@@ -157,9 +146,10 @@ def _cells(engine: Engine, filters: Filters) -> Sequence[Any]:
         return connection.execute(statement).all()
 
 
-def _ranked_places(cells: Sequence[Any], top: int) -> dict[int | None, _Place]:
-    """The neighbourhoods with needs, most needs first, cut at `top`; the key None holds the rest
-    summed as "Altri" (homes known only if known for all of them). Dict order = display order."""
+def _ranked_places(cells: Sequence[Any], top: int | None) -> dict[int | None, _Place]:
+    """The neighbourhoods with needs, most needs first, cut at `top` (None: every one); the key
+    None holds the rest summed as "Altri" (homes known only if known for all of them). Dict
+    order = display order."""
     totals: dict[int, int] = defaultdict(int)
     about: dict[int, Any] = {}
     for cell in cells:
@@ -173,7 +163,7 @@ def _ranked_places(cells: Sequence[Any], top: int) -> dict[int | None, _Place]:
         name, municipality = about[id_].place, about[id_].municipality
         label = f"{name}{LABEL_SEPARATOR}{municipality}"
         places[id_] = _Place(name, municipality, label, about[id_].homes, totals[id_])
-    rest = ranked[top:]
+    rest = ranked[top:] if top is not None else []
     if rest:
         homes = [about[id_].homes for id_ in rest]
         places[None] = _Place(
@@ -207,13 +197,13 @@ def _per_100_homes(total: int, homes: int | None) -> float | None:
 
 
 def needs_by_neighbourhood_area(
-    engine: Engine, filters: Filters, top: int = TOP_NEIGHBOURHOODS
+    engine: Engine, filters: Filters, top: int | None = TOP_NEIGHBOURHOODS
 ) -> pd.DataFrame:
     """Long format, one row per neighbourhood x area with needs: [neighbourhood, municipality,
     label, area_code, area, colour, needs, total, homes, per_100_homes].
 
     Neighbourhoods by total needs (most first), the first `top` one by one and the others as one
-    row group "Altri" (last, municipality ""); `label` ("Sangallo · Varese", or "Altri") is what
+    row group "Altri" (last, municipality ""; top=None: no "Altri", every one); `label` ("Sangallo · Varese", or "Altri") is what
     charts show. `total` is the neighbourhood's needs over all areas; `homes` and
     `per_100_homes` are NaN where the number of homes is not known.
     """
@@ -271,3 +261,18 @@ def heatmap_neighbourhood_need(
         for place, cell, needs in _bucketed(cells, places, taxonomy_order)
     ]
     return as_frame(records, HEATMAP_COLUMNS)
+
+
+def needs_by_neighbourhood_need(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """Every neighbourhood x specific need with needs, none summed into "Altri": [neighbourhood,
+    municipality, area, need, needs], neighbourhoods as ranked by the charts (most needs first),
+    needs in taxonomy order. The heatmap's data as a table, for its download."""
+    cells = _cells(engine, filters)
+    places = _ranked_places(cells, None)
+    records = [
+        (place.neighbourhood, place.municipality, cell.area, cell.need, needs)
+        for place, cell, needs in _bucketed(
+            cells, places, lambda c: (c.area_sort, c.area_code, c.need_sort, c.code)
+        )
+    ]
+    return as_frame(records, PLACE_NEED_COLUMNS)

@@ -76,23 +76,6 @@ def kpi_tiles(data: queries.CruscottoData, filters: Filters, now: dt.date) -> No
 # --- Charts with their data ---
 
 
-def to_csv(frame: pd.DataFrame, columns: dict[str, str]) -> bytes:
-    """CSV that Italian Excel opens as it is: ';' separator, ',' decimals, UTF-8 with BOM."""
-    table = frame[list(columns)].rename(columns=columns)
-    for column in table.columns:
-        if not pd.api.types.is_numeric_dtype(table[column]):
-            table[column] = table[column].map(_inert_in_a_spreadsheet)
-    return table.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
-
-
-def _inert_in_a_spreadsheet(value: object) -> object:
-    """A text starting with = + - @, a tab, a carriage return or NUL could run as a formula in
-    Excel or LibreOffice (OWASP's CSV injection list): quote it."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r", "\0"):
-        return "'" + value
-    return value
-
-
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _figure(
     name: str, _build: Callable[..., go.Figure | None], frame: pd.DataFrame, *args: Any
@@ -112,11 +95,11 @@ def chart_block(
     *args: Any,
     key: str,
     filename: str,
-    columns: dict[str, str],
+    csv: Callable[[], bytes],
     empty_message: str = "Nessun dato per i filtri scelti: allargare il periodo o togliere qualche filtro.",
 ) -> None:
     """The chart `build(frame, *args)`, or a friendly message when there is nothing to draw,
-    and its data as CSV, written only when someone downloads it."""
+    and its data as a CSV file (`rete.downloads`), made only when someone downloads it."""
     name = f"{build.__module__}.{build.__qualname__}"
     figure = None if frame.empty else _figure(name, build, frame, *args)
     if figure is None:
@@ -125,7 +108,7 @@ def chart_block(
     st.plotly_chart(figure, config=PLOTLY_CONFIG, theme=None, key=f"chart_{key}")
     st.download_button(
         "Scarica i dati (CSV)",
-        data=lambda: to_csv(frame, columns),
+        data=csv,
         file_name=filename,
         mime="text/csv",
         icon=":material/download:",

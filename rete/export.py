@@ -1,0 +1,53 @@
+"""Tables for spreadsheets: CSV that Italian Excel and LibreOffice open as they are, and the one
+rule that keeps a cell from running as a formula. Every CSV or Excel file Rete writes goes
+through `spreadsheet_text` (the Cruscotto's downloads today, the meeting exports later).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+# OWASP's CSV injection list: a cell starting with one of these may run as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def spreadsheet_text(value: object) -> object:
+    """A text a spreadsheet could run (= + - @, tab, carriage return, NUL first) is written
+    with a leading apostrophe, which makes the cell plain text; anything else as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_csv(
+    frame: pd.DataFrame, columns: Mapping[str, str], decimals: Mapping[str, int] | None = None
+) -> bytes:
+    """`frame`'s `columns` (name → Italian header), in that order, as CSV for Italian Excel:
+    ';' separator, ',' decimals, UTF-8 with BOM.
+
+    Numbers stay numbers: a column of whole numbers is written without decimals even where
+    pandas made it float because of an empty cell (310, not 310,0); `decimals` rounds the
+    columns it names (58,1, not 58,06451612903226). Texts go through `spreadsheet_text`.
+    """
+    table = frame[list(columns)].copy()
+    for column, places in (decimals or {}).items():
+        table[column] = table[column].round(places)
+    for column in table.columns:
+        values = table[column]
+        if (
+            pd.api.types.is_float_dtype(values)
+            and _whole(values)
+            and column not in (decimals or {})
+        ):
+            table[column] = values.astype("Int64")
+        elif not pd.api.types.is_numeric_dtype(values):
+            table[column] = values.map(spreadsheet_text)
+    text: str = table.rename(columns=dict(columns)).to_csv(index=False, sep=";", decimal=",")
+    return text.encode("utf-8-sig")
+
+
+def _whole(values: pd.Series) -> bool:
+    known = values.dropna()
+    return bool((known == known.round()).all())
