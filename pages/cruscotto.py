@@ -5,7 +5,7 @@ import streamlit as st
 from rete import charts, downloads
 from rete.ui import dashboard, database, session, sidebar
 
-session.require_page("cruscotto")
+user = session.require_page("cruscotto")
 app_db = database.app_database()
 tax = database.taxonomy(app_db)
 now = database.today()
@@ -20,8 +20,9 @@ if note:
 
 data = dashboard.cruscotto_data(app_db, filters, now)
 dashboard.kpi_tiles(data, filters, now)
+dashboard.early_warnings(app_db, user.role, tax, now)
 
-st.subheader("Bisogni per area")
+st.header("Bisogni per area")
 dashboard.chart_block(
     data.by_area,
     charts.needs_by_area_bar,
@@ -31,7 +32,7 @@ dashboard.chart_block(
     csv=lambda: downloads.needs_by_area(data.by_area),
 )
 
-st.subheader("Bisogni per quartiere")
+st.header("Bisogni per quartiere")
 dashboard.chart_block(
     data.by_neighbourhood,
     charts.neighbourhood_area_stacked,
@@ -43,7 +44,7 @@ dashboard.chart_block(
     csv=lambda: downloads.needs_by_neighbourhood(app_db.engine, filters),
 )
 
-st.subheader("Quartieri e bisogni specifici")
+st.header("Quartieri e bisogni specifici")
 dashboard.chart_block(
     data.heatmap,
     charts.neighbourhood_need_heatmap,
@@ -53,7 +54,7 @@ dashboard.chart_block(
     csv=lambda: downloads.needs_by_neighbourhood_need(app_db.engine, filters),
 )
 
-st.subheader("Andamento mensile")
+st.header("Andamento mensile")
 dashboard.chart_block(
     data.trend,
     charts.monthly_trend_lines,
@@ -65,7 +66,7 @@ dashboard.chart_block(
     csv=lambda: downloads.monthly_trend(data.trend),
 )
 
-st.subheader("Esiti delle segnalazioni per ente")
+st.header("Esiti delle segnalazioni per ente")
 dashboard.chart_block(
     data.referral_outcomes,
     charts.referral_outcomes_bar,

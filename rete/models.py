@@ -352,6 +352,15 @@ class NeedFact(Base):
             "channel_code",
             "status",
         ),
+        # The early warnings: urgent and high-severity needs by month, place and area.
+        Index(
+            "ix_need_fact_severe",
+            "month",
+            "neighbourhood_id",
+            "area_id",
+            sqlite_where=text("severity IN ('urgent', 'high')"),
+            postgresql_where=text("severity IN ('urgent', 'high')"),
+        ),
         # Distinct households of a long period: read in household order, no temporary B-tree.
         # SQLite's planner never picks it on its own (queries name it with INDEXED BY).
         Index(

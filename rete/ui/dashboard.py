@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from rete import queries, tiles
+from rete import access, alerts, queries, tiles
 from rete.bootstrap import AppDatabase
 from rete.db import get_engine
 from rete.filters import (
@@ -22,7 +22,10 @@ from rete.filters import (
     month_label,
     month_of,
 )
+from rete.taxonomy import Taxonomy
+from rete.ui import sidebar
 from rete.ui.database import current_version, engine_url
+from rete.ui.forms import plain
 
 # No Plotly toolbar: its tooltips are English ("Download plot as a PNG", Zoom, Pan…) and the
 # bundled plotly.js has no Italian locale ("locale": "it" did nothing); each chart's data has
@@ -45,6 +48,46 @@ def forget_results() -> None:
     that changed every number. For the benchmark's cold runs; the app itself never needs it."""
     st.cache_data.clear()
     _figure.clear()
+
+
+# --- Early warnings ---
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _cached_alerts(url: str, version: int, now: dt.date) -> Any:
+    engine = get_engine(url)
+    return alerts.early_warnings(engine, now, queries.first_month(engine))
+
+
+ALERT_ICONS = {"rise": ":material/trending_up:", "overdue": ":material/schedule:",
+               "share": ":material/trending_down:"}  # fmt: skip
+
+
+def early_warnings(app_db: AppDatabase, role: str, tax: Taxonomy, now: dt.date) -> None:
+    """At most three alerts (`rete.alerts`), whatever the filters; each with the view that
+    shows it (the sidebar's filters set to it) or, for the overdue referrals, «Da seguire»
+    for those who may open it."""
+    found: list[alerts.Alert] = _cached_alerts(engine_url(app_db), current_version(app_db), now)
+    if not found:
+        return
+    st.header("Da tenere d'occhio", anchor="allerte")
+    for index, alert in enumerate(found):
+        text, action = st.columns([5, 1], vertical_alignment="center")
+        text.warning(plain(alert.text), icon=ALERT_ICONS[alert.kind])
+        with action:
+            if alert.query:
+                st.button(
+                    "Mostra",
+                    key=f"alert_{index}",
+                    icon=":material/filter_alt:",
+                    on_click=sidebar.show_view,
+                    args=(dict(alert.query), tax, now),
+                    help="Imposta i filtri sulla vista che lo mostra.",
+                )
+            elif alert.kind == "overdue" and access.may_open(role, "da_seguire"):
+                st.page_link(
+                    access.page("da_seguire").file, label="Da seguire", icon=":material/list:"
+                )
 
 
 # --- KPI tiles ---

@@ -187,5 +187,13 @@ def _choice(
     return st.multiselect(label, options, format_func=shown, key=key, placeholder=everything)
 
 
+def show_view(query: dict[str, str], tax: Taxonomy, now: dt.date) -> None:
+    """Set the sidebar's filters to the view a link describes (URL form, e.g. an alert's), as
+    an `on_click` callback: the widgets take it on the run that follows."""
+    params = {key: [value] for key, value in query.items()}
+    filters, _ = filters_from_query(params, tax, now)
+    _seed_filter_widgets(filters)
+
+
 def describe_period(filters: Filters) -> str:
     return period_label(filters.period, filters.start, filters.end)

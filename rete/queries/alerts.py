@@ -1,0 +1,117 @@
+"""What the early warnings (`rete.alerts`) read: small aggregates over the read model, whatever
+the Cruscotto's filters.
+
+- urgent and high-severity needs per month, neighbourhood and area, over the last complete month
+  and the twelve before it (`need_fact`, through `ix_need_fact_severity_month`);
+- the referrals overdue now, per partner (`referral_fact`, its partial index on 'sent');
+- per partner, what became of the referrals sent in two windows of months, for the share taken
+  in charge (`referral_monthly`, plus the overdue ones of `referral_fact`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Engine, func, literal, select
+from sqlalchemy.sql import Subquery
+
+from rete.models import Category, Neighbourhood, Partner
+from rete.queries.common import NEED_FACT, REFERRAL_FACT, REFERRAL_MONTHLY, as_frame
+
+SEVERE = ("urgent", "high")
+SEVERE_COLUMNS = ["month", "neighbourhood_id", "neighbourhood", "municipality", "area_code",
+                  "area", "needs"]  # fmt: skip
+OVERDUE_COLUMNS = ["partner_id", "partner", "overdue"]
+PARTNER_WINDOW_COLUMNS = ["partner_id", "partner", "accepted", "refused", "overdue"]
+
+
+def severe_needs(engine: Engine, first: int, last: int) -> pd.DataFrame:
+    """Urgent and high-severity needs per month (`first`..`last`, YYYYMM), neighbourhood and area:
+    [month, neighbourhood_id, neighbourhood, municipality, area_code, area, needs], non-zero
+    cells only."""
+    nf = NEED_FACT.c
+    counts = (
+        select(nf.month, nf.neighbourhood_id, nf.area_id, func.count().label("needs"))
+        .where(
+            nf.severity.in_([literal(s, literal_execute=True) for s in SEVERE]),
+            nf.month.between(first, last),
+        )
+        .group_by(nf.month, nf.neighbourhood_id, nf.area_id)
+        .subquery("counts")
+    )
+    statement = (
+        select(
+            counts.c.month,
+            counts.c.neighbourhood_id,
+            Neighbourhood.name,
+            Neighbourhood.municipality,
+            Category.code,
+            Category.name,
+            counts.c.needs,
+        )
+        .join(Neighbourhood, Neighbourhood.id == counts.c.neighbourhood_id)
+        .join(Category, Category.id == counts.c.area_id)
+        .order_by(counts.c.month, counts.c.neighbourhood_id, Category.sort_order)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(statement).all()
+    return as_frame(rows, SEVERE_COLUMNS)
+
+
+def _overdue(today: dt.date, first: int | None = None, last: int | None = None) -> Subquery:
+    rf = REFERRAL_FACT.c
+    where = [rf.status == literal("sent", literal_execute=True), rf.due_on < today]
+    if first is not None and last is not None:
+        where.append(rf.sent_month.between(first, last))
+    return (
+        select(rf.partner_id, func.count().label("overdue"))
+        .where(*where)
+        .group_by(rf.partner_id)
+        .with_hint(REFERRAL_FACT, "INDEXED BY ix_referral_fact_waiting", "sqlite")
+        .subquery("overdue")
+    )
+
+
+def overdue_by_partner(engine: Engine, today: dt.date) -> pd.DataFrame:
+    """The referrals still awaiting a reply past their date, whenever sent: [partner_id,
+    partner, overdue], most first."""
+    overdue = _overdue(today)
+    statement = (
+        select(overdue.c.partner_id, Partner.name, overdue.c.overdue)
+        .join(Partner, Partner.id == overdue.c.partner_id)
+        .order_by(overdue.c.overdue.desc(), Partner.name)
+    )
+    with engine.connect() as connection:
+        return as_frame(connection.execute(statement).all(), OVERDUE_COLUMNS)
+
+
+def partner_window(engine: Engine, first: int, last: int, today: dt.date) -> pd.DataFrame:
+    """Per partner, the referrals sent in months `first`..`last` that were taken in charge,
+    refused, or are overdue on `today`: [partner_id, partner, accepted, refused, overdue]."""
+    rm = REFERRAL_MONTHLY.c
+    answered = (
+        select(
+            rm.partner_id,
+            func.sum(rm.accepted).label("accepted"),
+            func.sum(rm.refused).label("refused"),
+        )
+        .where(rm.sent_month.between(first, last))
+        .group_by(rm.partner_id)
+        .subquery("answered")
+    )
+    overdue = _overdue(today, first, last)
+    statement = (
+        select(
+            answered.c.partner_id,
+            Partner.name,
+            answered.c.accepted,
+            answered.c.refused,
+            func.coalesce(overdue.c.overdue, 0),
+        )
+        .join(Partner, Partner.id == answered.c.partner_id)
+        .outerjoin(overdue, overdue.c.partner_id == answered.c.partner_id)
+        .order_by(Partner.name)
+    )
+    with engine.connect() as connection:
+        return as_frame(connection.execute(statement).all(), PARTNER_WINDOW_COLUMNS)
