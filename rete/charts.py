@@ -2,41 +2,81 @@
 
 Every figure reads the same on a laptop and on a projector: Italian labels and number formats
 (`separators=",."` with explicit `hovertemplate`/`texttemplate` formats, so 1234 shows as 1.234),
-month names from our own labels on a category axis (not plotly's English dates), one colour per
-area everywhere (a specific need is drawn in its area's colour), a sober white template, a large
-font and the legend above the plot. Streamlit should draw them with `theme=None`, otherwise its
-own theme replaces this template.
+whole numbers only on the axes and colour bars of counts, month names from our own labels on a
+category axis (not plotly's English dates), one colour per area everywhere (a specific need is
+drawn in its area's colour) and a palette of their own for referral outcomes, a sober white
+template, the app's own font at 16 px or more. The title sits at the top of the figure and the
+legend under it, both in figure coordinates, above the plot: plotly reserves the room they
+really take (automargin), so however many rows a legend wraps to, it never covers the title or
+the plot. Names from the data (partners, neighbourhoods, needs) are drawn as plain text, never
+as plotly's HTML-like markup.
+
+Every public builder takes `presenting=True` for a meeting room: larger text, taller bars.
+Streamlit should draw the figures with `theme=None`, otherwise its own theme replaces this
+template.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from rete import formats
+from rete.queries.needs import OTHERS_LABEL
 from rete.taxonomy import FALLBACK_COLOUR
 
 TEMPLATE = "plotly_white"
 SEPARATORS = ",."  # decimal comma, thousands dot
-FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
-FONT_SIZE = 16  # readable from the back of a meeting room
-TITLE_SIZE = 20
-CELL_FONT_SIZE = 13  # numbers inside heatmap cells
-TEXT_COLOUR = "#262730"
-ROW_HEIGHT = 34  # pixels per bar of a horizontal bar chart
-MIN_HEIGHT = 420
+# The font Streamlit 1.67 draws its body text in (its theme's `sansSerif`, served with the app),
+# so a chart reads as part of the page.
+FONT_FAMILY = '"Source Sans", "Source Sans Pro", sans-serif'
+TEXT_COLOUR = "#10171f"  # .streamlit/config.toml's textColor
 EMPTY_MESSAGE = "Nessun dato per i filtri scelti"
 NOT_KNOWN = "n.d."
+COUNT_FORMAT = ",d"  # whole numbers with the thousands dot: 1.234
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Sizes in pixels: text, and the room a bar or a heatmap row takes."""
+
+    font: int  # ticks, legend, hover labels, annotations, colour bar, numbers on bars
+    title: int
+    cell: int  # numbers inside heatmap cells
+    row: int  # one bar of a horizontal bar chart
+    heat_row: int  # one row of the heatmap
+    chrome: int  # title, legend and axis title around the bars
+    min_height: int
+    line: int  # width of a trend line
+    marker: int
+
+
+SCREEN = Scale(
+    font=16, title=22, cell=16, row=36, heat_row=30, chrome=200, min_height=420, line=3, marker=8
+)
+PRESENTING = Scale(
+    font=22, title=28, cell=22, row=52, heat_row=40, chrome=280, min_height=560, line=5, marker=12
+)
 
 NEEDS_AXIS = "Bisogni"
 REFERRALS_AXIS = "Segnalazioni"
 HEATMAP_SCALE = [[0.0, "#FFFFFF"], [0.15, "#DCE9F5"], [1.0, "#08306B"]]  # white for empty cells
+# "Altri" sums many neighbourhoods: drawn in a grey scale of its own, so it neither sets the
+# blue scale's maximum nor looks like the most fragile place.
+OTHERS_SCALE = [[0.0, "#FFFFFF"], [0.15, "#EEEEEE"], [1.0, "#7A7A7A"]]
+OTHERS_TICK = f"<i>{OTHERS_LABEL} (somma)</i>"
 
-# Referral fates, stacked in this order; together they add up to the referrals sent. Okabe–Ito
-# colours (colour-blind safe); the neutral ones are greys.
+# Referral fates, stacked in this order; together they add up to the referrals sent. A palette
+# of their own, no colour shared with the areas (data/categorie.csv uses Okabe–Ito): good in
+# green, bad in brown, in progress in indigo, waiting grey, overdue a warning ochre, refused
+# purple, cancelled dark grey. Every one is at least 3:1 against white (WCAG's non-text
+# contrast), and neighbours stay apart under deuteranopia, protanopia and tritanopia
+# (simulated; CIELAB distance ≥ 11).
 OUTCOME_POSITIVE = "Esito positivo"
 OUTCOME_NEGATIVE = "Esito negativo"
 OUTCOME_IN_CHARGE = "Presa in carico"
@@ -45,36 +85,64 @@ OUTCOME_OVERDUE = "In ritardo"
 OUTCOME_REFUSED = "Rifiutata"
 OUTCOME_CANCELLED = "Annullata"
 OUTCOME_COLOURS = {
-    OUTCOME_POSITIVE: "#009E73",  # bluish green
-    OUTCOME_NEGATIVE: "#E69F00",  # orange
-    OUTCOME_IN_CHARGE: "#0072B2",  # blue
-    OUTCOME_WAITING: "#BBBBBB",  # light grey
-    OUTCOME_OVERDUE: "#CC79A7",  # reddish purple
-    OUTCOME_REFUSED: "#D55E00",  # vermillion
-    OUTCOME_CANCELLED: "#666666",  # dark grey
+    OUTCOME_POSITIVE: "#117733",  # green
+    OUTCOME_NEGATIVE: "#A6611A",  # muted brown
+    OUTCOME_IN_CHARGE: "#332288",  # indigo
+    OUTCOME_WAITING: "#949494",  # mid grey
+    OUTCOME_OVERDUE: "#AD9000",  # ochre: a warning
+    OUTCOME_REFUSED: "#AA4499",  # purple
+    OUTCOME_CANCELLED: "#3B3B3B",  # dark grey
 }
 
 
-def _italian_layout(fig: go.Figure, title: str) -> go.Figure:
+def _plain(text: object) -> str:
+    """A name from the data (a partner, a neighbourhood, a need) as plain text: plotly reads
+    tags such as <b> or <br> in any text it draws, and shows entities such as &lt; as the
+    character."""
+    return escape(str(text), quote=False)
+
+
+def _scale(presenting: bool) -> Scale:
+    return PRESENTING if presenting else SCREEN
+
+
+def _italian_layout(fig: go.Figure, title: str, scale: Scale) -> go.Figure:
     """The look every Rete chart shares."""
     fig.update_layout(
         template=TEMPLATE,
         separators=SEPARATORS,
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": TITLE_SIZE}},
-        font={"family": FONT_FAMILY, "size": FONT_SIZE, "color": TEXT_COLOUR},
-        legend={
-            "orientation": "h",
+        title={
+            "text": _plain(title),
             "x": 0,
             "xanchor": "left",
-            # Above the plot, under the title: a tall chart would push a bottom legend off
-            # the figure.
-            "y": 1.0,
-            "yanchor": "bottom",
+            # At the top of the figure, and the plot (legend included) starts below it.
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": scale.font // 2, "l": 4},
+            "automargin": True,
+            "font": {"size": scale.title, "family": FONT_FAMILY, "color": TEXT_COLOUR},
+        },
+        font={"family": FONT_FAMILY, "size": scale.font, "color": TEXT_COLOUR},
+        legend={
+            "orientation": "h",
+            # Under the title, in figure coordinates (placed by `_set_height`): plotly then
+            # reserves the top of the figure down to the legend's real bottom, however many
+            # rows it wraps to, and draws the plot below. A legend placed on the plot (y=1 of
+            # the plot) is not moved again when the plot moves after a resize, and then
+            # covers the title.
+            "xref": "container",
+            "yref": "container",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
             "title": {"text": ""},
+            "font": {"size": scale.font},
             "traceorder": "normal",  # stacked bars would otherwise list their areas backwards
         },
-        hoverlabel={"font": {"size": FONT_SIZE, "family": FONT_FAMILY}},
-        margin={"l": 10, "r": 30, "t": 110, "b": 10},
+        hoverlabel={"font": {"size": scale.font, "family": FONT_FAMILY}},
+        margin={"l": 10, "r": 30, "t": 10, "b": 10, "autoexpand": True},
     )
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
@@ -91,8 +159,41 @@ def _empty(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def _height(rows: int) -> int:
-    return max(MIN_HEIGHT, 160 + ROW_HEIGHT * rows)
+def _height(rows: int, scale: Scale) -> int:
+    return max(scale.min_height, scale.chrome + scale.row * rows)
+
+
+def _title_room(scale: Scale) -> int:
+    """Pixels from the top of the figure to just under the title (one line of text)."""
+    return scale.font // 2 + round(1.5 * scale.title)
+
+
+def _set_height(fig: go.Figure, height: int, scale: Scale) -> None:
+    """The figure's height, and the legend right under the title."""
+    fig.update_layout(height=height, legend_y=1 - _title_room(scale) / height)
+
+
+def _integer_step(maximum: float) -> int | None:
+    """A whole-number tick step for counts up to `maximum`, where plotly's own step could be a
+    fraction (it aims at up to ten ticks: below about ten it picks 0,5 or 0,2 and a whole-number
+    format would repeat labels, "0 1 1 2 2"). None from 40 up: plotly's step is whole there."""
+    for step in (1, 2, 5):
+        if maximum <= 8 * step:
+            return step
+    return None
+
+
+def _count_ticks(maximum: float) -> dict[str, Any]:
+    """Axis or colour bar settings for counts: whole numbers only, 1.234 with the thousands dot."""
+    ticks: dict[str, Any] = {"tickformat": COUNT_FORMAT}
+    step = _integer_step(maximum)
+    if step is not None:
+        ticks.update(tickmode="linear", tick0=0, dtick=step)
+    return ticks
+
+
+def _count_axis(maximum: float, title: str | None) -> dict[str, Any]:
+    return {"title_text": title, "rangemode": "tozero", **_count_ticks(maximum)}
 
 
 def _area_sequence(df: pd.DataFrame, area_order: Sequence[str]) -> list[str]:
@@ -139,41 +240,50 @@ def _add_totals(fig: go.Figure, totals: Sequence[Any], labels: Sequence[str]) ->
 # --- Needs
 
 
-def needs_by_area_bar(df: pd.DataFrame, title: str) -> go.Figure:
+def needs_by_area_bar(df: pd.DataFrame, title: str, *, presenting: bool = False) -> go.Figure:
     """Horizontal bars, one per area in its colour, most needs on top (`queries.needs_by_area`)."""
-    fig = _italian_layout(go.Figure(), title)
+    scale = _scale(presenting)
+    fig = _italian_layout(go.Figure(), title, scale)
     if df.empty:
         return _empty(fig)
     for row in df.itertuples(index=False):
         fig.add_trace(
             go.Bar(
                 x=[row.needs],
-                y=[row.area],
+                y=[_plain(row.area)],
                 orientation="h",
-                name=row.area,
+                name=_plain(row.area),
                 marker_color=row.colour or FALLBACK_COLOUR,
                 texttemplate="%{x:,.0f}",
                 textposition="outside",
+                constraintext="none",  # never shrunk below the chart's font size
                 cliponaxis=False,
                 hovertemplate="<b>%{y}</b><br>Bisogni: %{x:,.0f}<extra></extra>",
                 showlegend=False,
             )
         )
-    fig.update_layout(height=_height(len(df)), bargap=0.3)
-    fig.update_yaxes(title_text=None, **_reversed_categories(df["area"].tolist()))
-    fig.update_xaxes(title_text=NEEDS_AXIS, tickformat=",.0f", rangemode="tozero")
+    _set_height(fig, _height(len(df), scale), scale)
+    fig.update_layout(bargap=0.3)
+    fig.update_yaxes(title_text=None, **_reversed_categories([_plain(a) for a in df["area"]]))
+    fig.update_xaxes(**_count_axis(df["needs"].max(), NEEDS_AXIS))
     return fig
 
 
 def neighbourhood_area_stacked(
-    df: pd.DataFrame, title: str, area_colours: Mapping[str, str], area_order: Sequence[str]
+    df: pd.DataFrame,
+    title: str,
+    area_colours: Mapping[str, str],
+    area_order: Sequence[str],
+    *,
+    presenting: bool = False,
 ) -> go.Figure:
     """Neighbourhoods as horizontal bars stacked by area, the total at the end of each bar
     (`queries.needs_by_neighbourhood_area`); the hover adds the needs per 100 homes."""
-    fig = _italian_layout(go.Figure(), title)
+    scale = _scale(presenting)
+    fig = _italian_layout(go.Figure(), title, scale)
     if df.empty:
         return _empty(fig)
-    labels = list(dict.fromkeys(df["label"]))
+    labels = [_plain(label) for label in dict.fromkeys(df["label"])]
     rate = [
         NOT_KNOWN if pd.isna(value) else formats.number(value, 1) for value in df["per_100_homes"]
     ]
@@ -183,9 +293,9 @@ def neighbourhood_area_stacked(
         fig.add_trace(
             go.Bar(
                 x=rows["needs"],
-                y=rows["label"],
+                y=[_plain(label) for label in rows["label"]],
                 orientation="h",
-                name=area,
+                name=_plain(area),
                 marker_color=_area_colour(df, area, area_colours),
                 customdata=rows[["total", "rate"]].to_numpy(),
                 hovertemplate=(
@@ -196,18 +306,25 @@ def neighbourhood_area_stacked(
             )
         )
     totals = df.drop_duplicates("label")
-    _add_totals(fig, totals["total"], totals["label"])
-    fig.update_layout(barmode="stack", height=_height(len(labels)), bargap=0.25)
+    _add_totals(fig, totals["total"], [_plain(label) for label in totals["label"]])
+    _set_height(fig, _height(len(labels), scale), scale)
+    fig.update_layout(barmode="stack", bargap=0.25)
     fig.update_yaxes(title_text=None, **_reversed_categories(labels))
-    fig.update_xaxes(title_text=NEEDS_AXIS, tickformat=",.0f", rangemode="tozero")
+    fig.update_xaxes(**_count_axis(totals["total"].max(), NEEDS_AXIS))
     return fig
 
 
-def neighbourhood_need_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
+def neighbourhood_need_heatmap(
+    df: pd.DataFrame, title: str, *, presenting: bool = False
+) -> go.Figure:
     """Neighbourhoods (columns) x specific needs (rows, in taxonomy order, each named in its
     area's colour); the number of needs in every non-empty cell
-    (`queries.heatmap_neighbourhood_need`)."""
-    fig = _italian_layout(go.Figure(), title)
+    (`queries.heatmap_neighbourhood_need`).
+
+    The blue scale runs up to the largest cell of a single neighbourhood; the "Altri" column
+    (the other neighbourhoods summed) is drawn in a grey scale of its own, with its numbers."""
+    scale = _scale(presenting)
+    fig = _italian_layout(go.Figure(), title, scale)
     if df.empty:
         return _empty(fig)
     places = list(dict.fromkeys(df["neighbourhood"]))
@@ -219,29 +336,31 @@ def neighbourhood_need_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
         .fillna(0)
         .astype(int)
     )
-    names = needs["need"].tolist()
-    fig.add_trace(
-        go.Heatmap(
-            z=grid.to_numpy(),
-            x=places,
-            y=codes,
-            customdata=[[name] * len(places) for name in names],
-            text=[[formats.number(v) if v else "" for v in row] for row in grid.to_numpy()],
-            texttemplate="%{text}",
-            textfont={"size": CELL_FONT_SIZE},
-            colorscale=HEATMAP_SCALE,
-            zmin=0,
-            xgap=2,
-            ygap=2,
-            colorbar={"title": {"text": NEEDS_AXIS}, "tickformat": ",.0f"},
-            hovertemplate="<b>%{x}</b><br>%{customdata}: %{z:,.0f} bisogni<extra></extra>",
+    names = [_plain(name) for name in needs["need"]]
+    singles = [place for place in places if place != OTHERS_LABEL]
+    others = [place for place in places if place == OTHERS_LABEL]
+    hover = "<b>%{x}</b><br>%{customdata}: %{z:,.0f} bisogni<extra></extra>"
+    if singles:
+        colorbar = {"title": {"text": NEEDS_AXIS}, **_count_ticks(_largest(grid, singles))}
+        fig.add_trace(_heatmap_cells(grid, singles, names, scale, HEATMAP_SCALE, hover, colorbar))
+    if others:
+        fig.add_trace(
+            _heatmap_cells(
+                grid,
+                others,
+                names,
+                scale,
+                OTHERS_SCALE,
+                "<b>Altri quartieri, sommati</b> (scala di grigi a parte)"
+                "<br>%{customdata}: %{z:,.0f} bisogni<extra></extra>",
+                None,
+            )
         )
-    )
     ticks = [
         f'<span style="color:{colour}">{name}</span>'
         for name, colour in zip(names, needs["colour"].fillna(FALLBACK_COLOUR), strict=True)
     ]
-    fig.update_layout(height=max(MIN_HEIGHT, 220 + 28 * len(codes)))
+    _set_height(fig, max(scale.min_height, scale.chrome + scale.heat_row * len(codes)), scale)
     fig.update_yaxes(
         title_text=None,
         tickvals=codes,
@@ -249,16 +368,73 @@ def neighbourhood_need_heatmap(df: pd.DataFrame, title: str) -> go.Figure:
         showgrid=False,
         **_reversed_categories(codes),
     )
-    fig.update_xaxes(title_text=None, tickangle=-35, showgrid=False, side="bottom")
+    fig.update_xaxes(
+        title_text=None,
+        tickangle=-35,
+        showgrid=False,
+        side="bottom",
+        type="category",
+        categoryorder="array",
+        categoryarray=[_plain(place) for place in places],
+        tickvals=[_plain(place) for place in places],
+        ticktext=[OTHERS_TICK if place == OTHERS_LABEL else _plain(place) for place in places],
+    )
     return fig
 
 
+def _largest(grid: pd.DataFrame, columns: Sequence[str]) -> int:
+    """The largest cell of those columns (at least 1, the top of a colour scale)."""
+    return max(int(grid[list(columns)].to_numpy().max()), 1)
+
+
+def _heatmap_cells(
+    grid: pd.DataFrame,
+    columns: Sequence[str],
+    names: Sequence[str],
+    scale: Scale,
+    colours: list[list[Any]],
+    hovertemplate: str,
+    colorbar: dict[str, Any] | None,
+) -> go.Heatmap:
+    """The cells of `columns` coloured from white (0) to `colours`' end at their largest value,
+    the number written in every non-empty one; the other columns left as gaps (another trace
+    draws them). Every trace spans all the columns: plotly misplaces a heatmap trace that
+    covers only some categories of the axis. A colour bar when one is given."""
+    shown = grid.astype(float)
+    shown.loc[:, ~shown.columns.isin(list(columns))] = float("nan")
+    values = shown.to_numpy()
+    return go.Heatmap(
+        z=[[None if pd.isna(v) else int(v) for v in row] for row in values],
+        x=[_plain(column) for column in grid.columns],
+        y=list(grid.index),
+        customdata=[[name] * len(grid.columns) for name in names],
+        text=[["" if pd.isna(v) or not v else formats.number(v) for v in row] for row in values],
+        texttemplate="%{text}",
+        textfont={"size": scale.cell},
+        colorscale=colours,
+        zmin=0,
+        zmax=_largest(grid, columns),
+        xgap=2,
+        ygap=2,
+        hoverongaps=False,
+        hovertemplate=hovertemplate,
+        showscale=colorbar is not None,
+        colorbar=colorbar,
+    )
+
+
 def monthly_trend_lines(
-    df: pd.DataFrame, title: str, area_colours: Mapping[str, str], area_order: Sequence[str]
+    df: pd.DataFrame,
+    title: str,
+    area_colours: Mapping[str, str],
+    area_order: Sequence[str],
+    *,
+    presenting: bool = False,
 ) -> go.Figure:
     """One line per area over the months of the period, Italian month labels on a category axis
     (`queries.monthly_trend`)."""
-    fig = _italian_layout(go.Figure(), title)
+    scale = _scale(presenting)
+    fig = _italian_layout(go.Figure(), title, scale)
     if df.empty:
         return _empty(fig)
     months = df.drop_duplicates("month").sort_values("month")["month_label"].tolist()
@@ -270,15 +446,16 @@ def monthly_trend_lines(
                 x=rows["month_label"],
                 y=rows["needs"],
                 mode="lines+markers",
-                name=area,
-                line={"color": colour, "width": 3},
-                marker={"color": colour, "size": 8},
+                name=_plain(area),
+                line={"color": colour, "width": scale.line},
+                marker={"color": colour, "size": scale.marker},
                 hovertemplate="%{fullData.name}: %{y:,.0f}<extra></extra>",
             )
         )
-    fig.update_layout(hovermode="x unified", height=MIN_HEIGHT + 60)
+    _set_height(fig, scale.min_height + scale.chrome // 2, scale)
+    fig.update_layout(hovermode="x unified")
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=months, title_text=None)
-    fig.update_yaxes(title_text=NEEDS_AXIS, tickformat=",.0f", rangemode="tozero")
+    fig.update_yaxes(**_count_axis(df["needs"].max(), NEEDS_AXIS))
     return fig
 
 
@@ -300,12 +477,14 @@ def _outcome_segments(df: pd.DataFrame) -> dict[str, pd.Series]:
     }
 
 
-def referral_outcomes_bar(df: pd.DataFrame, title: str) -> go.Figure:
+def referral_outcomes_bar(df: pd.DataFrame, title: str, *, presenting: bool = False) -> go.Figure:
     """One horizontal bar per partner, stacked by what became of its referrals, most referrals
     on top (`queries.referral_outcomes_by_partner`)."""
-    fig = _italian_layout(go.Figure(), title)
+    scale = _scale(presenting)
+    fig = _italian_layout(go.Figure(), title, scale)
     if df.empty:
         return _empty(fig)
+    partners = [_plain(partner) for partner in df["partner"]]
     shares = [formats.percent(None if pd.isna(v) else v) for v in df["share_accepted"]]
     customdata = list(zip(df["sent"], shares, strict=True))
     for label, counts in _outcome_segments(df).items():
@@ -314,7 +493,7 @@ def referral_outcomes_bar(df: pd.DataFrame, title: str) -> go.Figure:
         fig.add_trace(
             go.Bar(
                 x=counts,
-                y=df["partner"],
+                y=partners,
                 orientation="h",
                 name=label,
                 marker_color=OUTCOME_COLOURS[label],
@@ -326,8 +505,9 @@ def referral_outcomes_bar(df: pd.DataFrame, title: str) -> go.Figure:
                 ),
             )
         )
-    _add_totals(fig, df["sent"], df["partner"])
-    fig.update_layout(barmode="stack", height=_height(len(df)), bargap=0.25)
-    fig.update_yaxes(title_text=None, **_reversed_categories(df["partner"].tolist()))
-    fig.update_xaxes(title_text=REFERRALS_AXIS, tickformat=",.0f", rangemode="tozero")
+    _add_totals(fig, df["sent"], partners)
+    _set_height(fig, _height(len(df), scale), scale)
+    fig.update_layout(barmode="stack", bargap=0.25)
+    fig.update_yaxes(title_text=None, **_reversed_categories(partners))
+    fig.update_xaxes(**_count_axis(df["sent"].max(), REFERRALS_AXIS))
     return fig
