@@ -105,8 +105,18 @@ def record_access(
             record(session, action, user_id=user_id, entity=entity, entity_id=entity_id)
 
 
+UNKNOWN_USER = "sconosciuto"  # a failed login under a name no account has: never the name typed
+SYSTEM_USER = "sistema"  # the command line and the app's own start (demo data, reference data)
+
+
 def recent_entries(engine: Engine, limit: int = 200) -> list[dict[str, object]]:
-    """The latest entries, newest first, with the user's name beside them."""
+    """The latest entries, newest first, in Italian: when, who, what, on which record, details
+    (and the entry's own id, which tells one list from the next).
+
+    Who is the account's name; a failed login under a name no account has is "sconosciuto"
+    (the name typed is never stored, so it cannot be shown); entries with no user are the
+    system's. The record is its kind and number ("nucleo n. 12"), the number being how Rete
+    addresses it (`/nucleo?nucleo=12`)."""
     with Session(engine) as session:
         rows = session.execute(
             select(AuditEntry, User.username)
@@ -116,12 +126,23 @@ def recent_entries(engine: Engine, limit: int = 200) -> list[dict[str, object]]:
         ).all()
     return [
         {
+            "id": entry.id,
             "at": local_time(entry.at),
-            "username": username or "",
+            "username": username or _nobody(entry.action),
             "action": ACTION_LABELS.get(entry.action, entry.action),
-            "entity": ENTITY_LABELS.get(entry.entity or "", entry.entity or ""),
-            "entity_id": "" if entry.entity_id is None else str(entry.entity_id),
+            "entity": _record_label(entry.entity, entry.entity_id),
             "summary": entry.summary or "",
         }
         for entry, username in rows
     ]
+
+
+def _nobody(action: str) -> str:
+    return UNKNOWN_USER if action == "login_failed" else SYSTEM_USER
+
+
+def _record_label(entity: str | None, entity_id: int | None) -> str:
+    label = ENTITY_LABELS.get(entity or "", entity or "")
+    if entity_id is None:
+        return label
+    return f"{label} n. {entity_id}" if label else f"n. {entity_id}"
