@@ -27,29 +27,46 @@ def redirect(path: str, message: str) -> None:
     st.markdown(f"Se la pagina non cambia entro pochi secondi, [proseguire da qui]({path}).")
 
 
-def _address_after_login(page: str, user: auth.CurrentUser) -> str:
-    """Where the browser goes once logged in: the page and filters it was asked for.
+def landing_path(page: str, role: str) -> str:
+    """The path the browser opens once logged in, for the page the address asked for.
 
-    The role's home is served at '/' (Streamlit answers its own name with "page not found");
-    a page the role may not open also leads home.
+    The role's home is served at '/'; another of Rete's pages keeps its address even when the
+    role may not open it, so that the page says why the user sees the home instead.
     """
-    wanted = access.may_open(user.role, page) and page != access.home(user.role).key
-    path = page if wanted else ""
+    known = page in {spec.key for spec in access.PAGES}
+    return f"/{page}" if known and page != access.home(role).key else "/"
+
+
+def _address_after_login(page: str, user: auth.CurrentUser) -> str:
+    """Where the browser goes once logged in: the page and filters it was asked for."""
     query = urlencode(
         [(key, value) for key in st.query_params for value in st.query_params.get_all(key)]
     )
-    return f"/{path}" + (f"?{query}" if query else "")
+    return landing_path(page, user.role) + (f"?{query}" if query else "")
 
 
-def login_page(app_db: AppDatabase, page: str = "") -> None:
+LOGIN_WIDTH = 560  # px: a card, not a form stretched across a 1920 px screen
+
+
+def login_page(app_db: AppDatabase, page: str = "", *, not_found: bool = False) -> None:
+    """The login card, centred. `page` is the page the address asked for (opened after the
+    login when the role may); `not_found` says the address was none of Rete's."""
+    with st.container(horizontal_alignment="center"), st.container(width=LOGIN_WIDTH):
+        _login_card(app_db, page, not_found)
+
+
+def _login_card(app_db: AppDatabase, page: str, not_found: bool) -> None:
     st.title("Rete · accesso")
     st.caption("La rete territoriale di ALER per gli inquilini degli alloggi pubblici.")
+    if not_found:
+        st.warning("Pagina non trovata: dopo l'accesso si apre la pagina iniziale.")
     if st.query_params.get("accesso") == "scaduto":
         st.warning("L'accesso non è stato completato in tempo: inserire di nuovo le credenziali.")
-    if app_db.demo:
+    if app_db.demo:  # the one demo notice of this page (the other pages have chrome's banner)
         st.info(
-            "**Versione dimostrativa** con dati inventati. Account disponibili, password `demo`: "
-            "`direzione` (cruscotto), `operatore` (community manager), `admin` (amministratore).",
+            "**Dati dimostrativi**: nomi, enti e numeri sono inventati. Account disponibili, "
+            "password `demo`: `direzione` (cruscotto), `operatore` (community manager), "
+            "`admin` (amministratore).",
             icon=":material/science:",
         )
     with st.form("login"):

@@ -8,6 +8,7 @@ from rete import access, auth
 from rete.bootstrap import AppDatabase
 
 USER_KEY = "rete_user"  # the seam page tests set directly (AppTest cannot send cookies)
+NOTICE_KEY = "rete_turned_away"  # what the home says after an address the user may not open
 
 
 def current_user(app_db: AppDatabase) -> auth.CurrentUser | None:
@@ -33,3 +34,14 @@ def require_page(page: str) -> auth.CurrentUser:
         st.error("Pagina non disponibile: accedere dalla pagina iniziale di Rete.")
         st.stop()
     return user
+
+
+def turned_away_notice(role: str, asked: str) -> str:
+    """What the home page says to a user who typed an address that is not one of their pages.
+
+    A page of Rete another role may open is named by its title from the registry; anything
+    else is "not found". What was typed is never repeated."""
+    home = "si è aperta la pagina iniziale"
+    if asked in {spec.key for spec in access.PAGES} and not access.may_open(role, asked):
+        return f"La pagina «{access.page(asked).title}» non è disponibile per il suo ruolo: {home}."
+    return f"Pagina non trovata: {home}."
