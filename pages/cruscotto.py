@@ -12,7 +12,13 @@ now = database.today()
 filters = sidebar.chosen_filters(tax, now)
 period = sidebar.describe_period(filters)
 
-st.title("Cruscotto")
+title, switch = st.columns([4, 1], vertical_alignment="bottom")
+title.title("Cruscotto")
+switch.toggle(
+    "Presenta",
+    key=dashboard.PRESENTING_KEY,
+    help="Testi dei grafici più grandi, leggibili da una sala riunioni.",
+)
 st.caption(f"Bisogni rilevati e segnalazioni alla rete · {period}")
 note = dashboard.current_month_note(filters, now)
 if note:
@@ -21,44 +27,49 @@ if note:
 data = dashboard.cruscotto_data(app_db, filters, now)
 dashboard.kpi_tiles(data, filters, now)
 dashboard.early_warnings(app_db, user.role, tax, now)
+when = dashboard.short_period(filters)
 
-st.header("Bisogni per area")
+st.header("Bisogni rilevati", anchor="bisogni")
 dashboard.chart_block(
     data.by_area,
     charts.needs_by_area_bar,
-    f"Bisogni rilevati per area · {period}",
+    f"Bisogni per area · {when}",
     key="area",
     filename="bisogni_per_area.csv",
     csv=lambda: downloads.needs_by_area(data.by_area),
 )
 
-st.header("Bisogni per quartiere")
+per_homes = st.toggle(
+    "Ogni 100 alloggi ALER",
+    key="cr_per_homes",
+    help="I quartieri con più bisogni in proporzione agli alloggi, non i più grandi. "
+    "Sono esclusi i quartieri di cui non si conosce il numero di alloggi.",
+)
 dashboard.chart_block(
-    data.by_neighbourhood,
+    dashboard.neighbourhood_rates(app_db, filters) if per_homes else data.by_neighbourhood,
     charts.neighbourhood_area_stacked,
-    f"Bisogni per quartiere e area · {period}",
+    f"Bisogni {'ogni 100 alloggi ' if per_homes else ''}per quartiere e area · {when}",
     tax.area_colours(),
     tax.area_order(),
     key="neighbourhood",
     filename="bisogni_per_quartiere.csv",
     csv=lambda: downloads.needs_by_neighbourhood(app_db.engine, filters),
+    options={"per_homes": per_homes},
 )
 
-st.header("Quartieri e bisogni specifici")
 dashboard.chart_block(
     data.heatmap,
     charts.neighbourhood_need_heatmap,
-    f"Bisogni specifici per quartiere · {period}",
+    f"Bisogni specifici per quartiere · {when}",
     key="heatmap",
     filename="quartieri_bisogni_specifici.csv",
     csv=lambda: downloads.needs_by_neighbourhood_need(app_db.engine, filters),
 )
 
-st.header("Andamento mensile")
 dashboard.chart_block(
     data.trend,
     charts.monthly_trend_lines,
-    f"Bisogni per mese e area · {period}",
+    f"Bisogni per mese e area · {when}",
     tax.area_colours(),
     tax.area_order(),
     key="trend",
@@ -66,11 +77,11 @@ dashboard.chart_block(
     csv=lambda: downloads.monthly_trend(data.trend),
 )
 
-st.header("Esiti delle segnalazioni per ente")
+st.header("Segnalazioni agli enti", anchor="esiti")
 dashboard.chart_block(
     data.referral_outcomes,
     charts.referral_outcomes_bar,
-    f"Segnalazioni per ente ed esito · inviate {period}",
+    f"Segnalazioni per ente ed esito · inviate {when}",
     key="referrals",
     filename="esiti_segnalazioni_per_ente.csv",
     csv=lambda: downloads.referral_outcomes(data.referral_outcomes),

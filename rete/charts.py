@@ -64,6 +64,7 @@ PRESENTING = Scale(
 )
 
 NEEDS_AXIS = "Bisogni"
+PER_HOMES_AXIS = "Bisogni ogni 100 alloggi ALER"
 REFERRALS_AXIS = "Segnalazioni"
 HEATMAP_SCALE = [[0.0, "#FFFFFF"], [0.15, "#DCE9F5"], [1.0, "#08306B"]]  # white for empty cells
 # "Altri" sums many neighbourhoods: drawn in a grey scale of its own, so it neither sets the
@@ -221,14 +222,16 @@ def _reversed_categories(labels: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def _add_totals(fig: go.Figure, totals: Sequence[Any], labels: Sequence[str]) -> None:
-    """The total at the end of each stacked horizontal bar."""
+def _add_totals(
+    fig: go.Figure, totals: Sequence[Any], labels: Sequence[str], decimal: bool = False
+) -> None:
+    """The total at the end of each stacked horizontal bar (one decimal for a rate)."""
     fig.add_trace(
         go.Scatter(
             x=list(totals),
             y=list(labels),
             mode="text",
-            texttemplate="  %{x:,.0f}",
+            texttemplate="  %{x:,.1f}" if decimal else "  %{x:,.0f}",
             textposition="middle right",
             cliponaxis=False,
             hoverinfo="skip",
@@ -275,10 +278,16 @@ def neighbourhood_area_stacked(
     area_colours: Mapping[str, str],
     area_order: Sequence[str],
     *,
+    per_homes: bool = False,
     presenting: bool = False,
 ) -> go.Figure:
     """Neighbourhoods as horizontal bars stacked by area, the total at the end of each bar
-    (`queries.needs_by_neighbourhood_area`); the hover adds the needs per 100 homes."""
+    (`queries.needs_by_neighbourhood_area`); the hover adds the needs per 100 homes.
+
+    `per_homes`: each bar is the neighbourhood's needs per 100 ALER homes (each area's part in
+    proportion), one decimal, for a frame whose neighbourhoods all have their homes
+    (`queries.needs_by_neighbourhood_rate`): the fragile neighbourhoods stand out, not the big
+    ones."""
     scale = _scale(presenting)
     fig = _italian_layout(go.Figure(), title, scale)
     if df.empty:
@@ -288,29 +297,43 @@ def neighbourhood_area_stacked(
         NOT_KNOWN if pd.isna(value) else formats.number(value, 1) for value in df["per_100_homes"]
     ]
     df = df.assign(rate=rate)
+    if per_homes:
+        df = df.assign(shown=df["needs"] / df["homes"] * 100)
+        value, hover = "%{x:,.1f} ogni 100 alloggi", "Bisogni del quartiere: %{customdata[0]:,.0f}"
+    else:
+        df = df.assign(shown=df["needs"])
+        value, hover = "%{x:,.0f} bisogni", "Totale del quartiere: %{customdata[0]:,.0f}"
     for area in _area_sequence(df, area_order):
         rows = df[df["area"] == area]
         fig.add_trace(
             go.Bar(
-                x=rows["needs"],
+                x=rows["shown"],
                 y=[_plain(label) for label in rows["label"]],
                 orientation="h",
                 name=_plain(area),
                 marker_color=_area_colour(df, area, area_colours),
                 customdata=rows[["total", "rate"]].to_numpy(),
                 hovertemplate=(
-                    "<b>%{y}</b><br>%{fullData.name}: %{x:,.0f} bisogni"
-                    "<br>Totale del quartiere: %{customdata[0]:,.0f}"
+                    f"<b>%{{y}}</b><br>%{{fullData.name}}: {value}<br>{hover}"
                     "<br>Bisogni ogni 100 alloggi: %{customdata[1]}<extra></extra>"
                 ),
             )
         )
     totals = df.drop_duplicates("label")
-    _add_totals(fig, totals["total"], [_plain(label) for label in totals["label"]])
+    bar_ends = totals["per_100_homes"] if per_homes else totals["total"]
+    _add_totals(fig, bar_ends, [_plain(label) for label in totals["label"]], per_homes)
     _set_height(fig, _height(len(labels), scale), scale)
     fig.update_layout(barmode="stack", bargap=0.25)
     fig.update_yaxes(title_text=None, **_reversed_categories(labels))
-    fig.update_xaxes(**_count_axis(totals["total"].max(), NEEDS_AXIS))
+    if per_homes:
+        fig.update_xaxes(
+            title_text=PER_HOMES_AXIS,
+            rangemode="tozero",
+            tickformat=",.1~f",
+            separatethousands=True,
+        )
+    else:
+        fig.update_xaxes(**_count_axis(totals["total"].max(), NEEDS_AXIS))
     return fig
 
 

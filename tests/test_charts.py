@@ -469,3 +469,41 @@ def test_names_from_the_data_are_drawn_as_plain_text() -> None:
     assert list(cells.data[0].x) == [shown, "Biumo"]
     assert any("&lt;br&gt;" in tick for tick in cells.layout.yaxis.ticktext)
     assert list(cells.layout.xaxis.tickvals) == [shown, "Biumo"]
+
+
+def test_per_100_homes_the_bars_are_rates_with_one_decimal():
+    frame = pd.DataFrame(
+        [
+            [
+                "Biumo",
+                "Varese",
+                "Biumo · Varese",
+                "ABI",
+                "Abitare",
+                "#0072B2",
+                3,
+                4,
+                120.0,
+                400 / 120,
+            ],
+            [
+                "Biumo",
+                "Varese",
+                "Biumo · Varese",
+                "SAN",
+                "Salute",
+                "#D55E00",
+                1,
+                4,
+                120.0,
+                400 / 120,
+            ],
+        ],
+        columns=queries.NEIGHBOURHOOD_AREA_COLUMNS,
+    )
+    fig = charts.neighbourhood_area_stacked(frame, "t", {}, ["Abitare", "Salute"], per_homes=True)
+    bars = [trace for trace in fig.data if trace.type == "bar"]
+    assert [list(bar.x) for bar in bars] == [[pytest.approx(2.5)], [pytest.approx(100 / 120)]]
+    assert fig.layout.xaxis.title.text == "Bisogni ogni 100 alloggi ALER"
+    ends = next(trace for trace in fig.data if trace.type == "scatter")
+    assert list(ends.x) == [pytest.approx(400 / 120)] and ends.texttemplate == "  %{x:,.1f}"

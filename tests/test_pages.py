@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from rete import access, auth, bootstrap, db
+from rete import access, auth, bootstrap, config, db
+from rete.filters import month_add, month_label, month_of
 from rete.models import User, UserSession
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -197,8 +198,40 @@ def test_every_role_sees_the_cruscotto_with_its_charts(app, role_user):
     charts = app.get("plotly_chart")
     assert len(charts) == 5
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in charts]
-    assert all("ultimi 12 mesi completi" in t for t in titles)
+    # What and when, once: the 12 complete months before this one, in short.
+    current = month_of(config.today())
+    when = f"{month_label(month_add(current, -12), short=True)} – "
+    when += month_label(month_add(current, -1), short=True)
+    assert [t.split(" · ")[0] for t in titles] == [
+        "Bisogni per area",
+        "Bisogni per quartiere e area",
+        "Bisogni specifici per quartiere",
+        "Bisogni per mese e area",
+        "Segnalazioni per ente ed esito",
+    ]
+    assert all(t.endswith(when) for t in titles), titles
     assert len(app.get("download_button")) == 5
+
+
+def chart_layouts(app: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec)["layout"] for c in app.get("plotly_chart")]
+
+
+def test_presenta_makes_every_chart_larger_for_a_meeting_room(app):
+    as_user(app, "direzione")
+    before = [layout["font"]["size"] for layout in chart_layouts(app)]
+    app.toggle(key="cr_present").set_value(True).run()
+    after = [layout["font"]["size"] for layout in chart_layouts(app)]
+    assert len(after) == 5 and all(a > b >= 16 for a, b in zip(after, before, strict=True))
+
+
+def test_the_neighbourhoods_can_be_ranked_per_100_homes(app):
+    as_user(app, "direzione")
+    app.toggle(key="cr_per_homes").set_value(True).run()
+    assert not app.exception
+    layout = chart_layouts(app)[1]
+    assert layout["title"]["text"].startswith("Bisogni ogni 100 alloggi per quartiere e area · ")
+    assert layout["xaxis"]["title"]["text"] == "Bisogni ogni 100 alloggi ALER"
 
 
 def metric(app: AppTest, label: str) -> str:

@@ -758,3 +758,24 @@ def test_the_outcomes_file_gives_the_share_as_a_percentage_that_says_of_what(wor
         ("ASST Sette Laghi", "50,0"),
         ("Servizi sociali Varese", "0,0"),
     ]
+
+
+def test_per_100_homes_the_neighbourhoods_are_ranked_by_rate_not_size(world: World):
+    by_count = queries.needs_by_neighbourhood_area(world.engine, TWELVE_MONTHS)
+    assert list(dict.fromkeys(by_count["neighbourhood"])) == ["Sangallo", "Rebbio", "Biumo"]
+    by_rate = queries.needs_by_neighbourhood_rate(world.engine, TWELVE_MONTHS)
+    # Biumo: 1 need in 120 homes (0,83) is more fragile than Rebbio: 2 in 260 (0,77).
+    assert list(dict.fromkeys(by_rate["neighbourhood"])) == ["Sangallo", "Biumo", "Rebbio"]
+    top_one = queries.needs_by_neighbourhood_rate(world.engine, TWELVE_MONTHS, top=1)
+    altri = top_one[top_one["label"] == "Altri"].iloc[0]
+    assert (altri["homes"], altri["per_100_homes"]) == (380, pytest.approx(300 / 380))
+
+
+def test_per_100_homes_leaves_out_the_neighbourhoods_without_homes(engine: Engine):
+    with session_scope(engine) as session:
+        unknown = Neighbourhood(name="San Rocco", municipality="Como", homes=None)
+        session.add(unknown)
+        session.flush()
+        household = add_household(session, code="X1", neighbourhood_id=unknown.id)
+        add_interview(session, household.id, dt.date(2026, 3, 1), "sportello", ["AMM01"])
+    assert queries.needs_by_neighbourhood_rate(engine, FIRST_HALF).empty

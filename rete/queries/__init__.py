@@ -42,6 +42,7 @@ from rete.queries.needs import (
     needs_by_area,
     needs_by_neighbourhood_area,
     needs_by_neighbourhood_need,
+    needs_by_neighbourhood_rate,
 )
 from rete.queries.referrals import PARTNER_COLUMNS, referral_outcomes_by_partner
 
@@ -67,5 +68,6 @@ __all__ = [
     "needs_by_area",
     "needs_by_neighbourhood_area",
     "needs_by_neighbourhood_need",
+    "needs_by_neighbourhood_rate",
     "referral_outcomes_by_partner",
 ]

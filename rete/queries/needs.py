@@ -146,18 +146,24 @@ def _cells(engine: Engine, filters: Filters) -> Sequence[Any]:
         return connection.execute(statement).all()
 
 
-def _ranked_places(cells: Sequence[Any], top: int | None) -> dict[int | None, _Place]:
+def _ranked_places(
+    cells: Sequence[Any], top: int | None, by_rate: bool = False
+) -> dict[int | None, _Place]:
     """The neighbourhoods with needs, most needs first, cut at `top` (None: every one); the key
     None holds the rest summed as "Altri" (homes known only if known for all of them). Dict
-    order = display order."""
+    order = display order. `by_rate`: ranked by needs per home instead (every cell's
+    neighbourhood must have its homes)."""
     totals: dict[int, int] = defaultdict(int)
     about: dict[int, Any] = {}
     for cell in cells:
         totals[cell.neighbourhood_id] += int(cell.needs)
         about[cell.neighbourhood_id] = cell
-    ranked = sorted(
-        totals, key=lambda id_: (-totals[id_], about[id_].place, about[id_].municipality)
-    )
+
+    def rank(id_: int) -> tuple[float, str, str]:
+        first = totals[id_] / about[id_].homes if by_rate else totals[id_]
+        return (-first, about[id_].place, about[id_].municipality)
+
+    ranked = sorted(totals, key=rank)
     places: dict[int | None, _Place] = {}
     for id_ in ranked[:top]:
         name, municipality = about[id_].place, about[id_].municipality
@@ -196,19 +202,9 @@ def _per_100_homes(total: int, homes: int | None) -> float | None:
     return total / homes * 100 if homes else None
 
 
-def needs_by_neighbourhood_area(
-    engine: Engine, filters: Filters, top: int | None = TOP_NEIGHBOURHOODS
+def _neighbourhood_area_frame(
+    cells: Sequence[Any], places: dict[int | None, _Place]
 ) -> pd.DataFrame:
-    """Long format, one row per neighbourhood x area with needs: [neighbourhood, municipality,
-    label, area_code, area, colour, needs, total, homes, per_100_homes].
-
-    Neighbourhoods by total needs (most first), the first `top` one by one and the others as one
-    row group "Altri" (last, municipality ""; top=None: no "Altri", every one); `label` ("Sangallo · Varese", or "Altri") is what
-    charts show. `total` is the neighbourhood's needs over all areas; `homes` and
-    `per_100_homes` are NaN where the number of homes is not known.
-    """
-    cells = _cells(engine, filters)
-    places = _ranked_places(cells, top)
     records = [
         (
             place.neighbourhood,
@@ -228,6 +224,22 @@ def needs_by_neighbourhood_area(
     ]
     frame = as_frame(records, NEIGHBOURHOOD_AREA_COLUMNS)
     return frame.astype({"homes": "float64", "per_100_homes": "float64"})
+
+
+def needs_by_neighbourhood_area(
+    engine: Engine, filters: Filters, top: int | None = TOP_NEIGHBOURHOODS
+) -> pd.DataFrame:
+    """Long format, one row per neighbourhood x area with needs: [neighbourhood, municipality,
+    label, area_code, area, colour, needs, total, homes, per_100_homes].
+
+    Neighbourhoods by total needs (most first), the first `top` one by one and the others as one
+    row group "Altri" (last, municipality ""; top=None: no "Altri", every one); `label` ("Sangallo · Varese", or "Altri") is what
+    charts show. `total` is the neighbourhood's needs over all areas; `homes` and
+    `per_100_homes` are NaN where the number of homes is not known.
+    """
+    cells = _cells(engine, filters)
+    places = _ranked_places(cells, top)
+    return _neighbourhood_area_frame(cells, places)
 
 
 def heatmap_neighbourhood_need(
@@ -276,3 +288,14 @@ def needs_by_neighbourhood_need(engine: Engine, filters: Filters) -> pd.DataFram
         )
     ]
     return as_frame(records, PLACE_NEED_COLUMNS)
+
+
+def needs_by_neighbourhood_rate(
+    engine: Engine, filters: Filters, top: int | None = TOP_NEIGHBOURHOODS
+) -> pd.DataFrame:
+    """As `needs_by_neighbourhood_area`, for the neighbourhoods whose ALER homes are known, ranked
+    by needs per 100 homes (the highest first); the rest beyond `top` summed as "Altri" (its rate
+    over their homes together). Neighbourhoods without homes are left out: no rate to rank."""
+    cells = [cell for cell in _cells(engine, filters) if cell.homes]
+    places = _ranked_places(cells, top, by_rate=True)
+    return _neighbourhood_area_frame(cells, places)

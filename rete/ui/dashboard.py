@@ -121,15 +121,27 @@ def kpi_tiles(data: queries.CruscottoData, filters: Filters, now: dt.date) -> No
 
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _figure(
-    name: str, _build: Callable[..., go.Figure | None], frame: pd.DataFrame, *args: Any
+    name: str,
+    _build: Callable[..., go.Figure | None],
+    frame: pd.DataFrame,
+    options: tuple[tuple[str, Any], ...],
+    *args: Any,
 ) -> Any:
     """Build a chart once per frame: building Plotly figures is most of a warm page's time.
 
-    Keyed on the builder's `name` (Streamlit cannot hash a function), the frame and the
-    arguments. Shared by every session (cache_resource): the frames are anonymous aggregates and
-    st.plotly_chart only reads the figure.
+    Keyed on the builder's `name` (Streamlit cannot hash a function), the frame, the keyword
+    `options` and the arguments. Shared by every session (cache_resource): the frames are
+    anonymous aggregates and st.plotly_chart only reads the figure.
     """
-    return _build(frame, *args)
+    return _build(frame, *args, **dict(options))
+
+
+PRESENTING_KEY = "cr_present"
+
+
+def presenting() -> bool:
+    """The «Presenta» switch: larger chart text for a meeting room (`charts`' `presenting`)."""
+    return bool(st.session_state.get(PRESENTING_KEY))
 
 
 def chart_block(
@@ -139,12 +151,15 @@ def chart_block(
     key: str,
     filename: str,
     csv: Callable[[], bytes],
+    options: dict[str, Any] | None = None,
     empty_message: str = "Nessun dato per i filtri scelti: allargare il periodo o togliere qualche filtro.",
 ) -> None:
-    """The chart `build(frame, *args)`, or a friendly message when there is nothing to draw,
-    and its data as a CSV file (`rete.downloads`), made only when someone downloads it."""
+    """The chart `build(frame, *args, **options)` (at the «Presenta» scale when it is on), or a
+    friendly message when there is nothing to draw, and its data as a CSV file
+    (`rete.downloads`), made only when someone downloads it."""
     name = f"{build.__module__}.{build.__qualname__}"
-    figure = None if frame.empty else _figure(name, build, frame, *args)
+    chosen = tuple(sorted({**(options or {}), "presenting": presenting()}.items()))
+    figure = None if frame.empty else _figure(name, build, frame, chosen, *args)
     if figure is None:
         st.info(empty_message, icon=":material/filter_alt_off:")
         return
@@ -157,6 +172,24 @@ def chart_block(
         icon=":material/download:",
         key=f"csv_{key}",
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cached_rates(url: str, version: int, filters: Filters) -> pd.DataFrame:
+    return queries.needs_by_neighbourhood_rate(get_engine(url), filters)
+
+
+def neighbourhood_rates(app_db: AppDatabase, filters: Filters) -> pd.DataFrame:
+    """Needs per 100 ALER homes by neighbourhood (`queries.needs_by_neighbourhood_rate`), cached
+    like the rest of the Cruscotto."""
+    return _cached_rates(engine_url(app_db), current_version(app_db), filters)
+
+
+def short_period(filters: Filters) -> str:
+    """The period as a chart title says it: 'dic 2025 – nov 2026', 'nov 2026'."""
+    if filters.start == filters.end:
+        return month_label(filters.start, short=True)
+    return f"{month_label(filters.start, short=True)} – {month_label(filters.end, short=True)}"
 
 
 def current_month_note(filters: Filters, now: dt.date) -> str | None:
