@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from rete import charts, downloads
+from rete import charts, downloads, tiles
+from rete.filters import month_of
 from rete.ui import dashboard, database, session, sidebar
 
 user = session.require_page("cruscotto")
@@ -20,7 +21,7 @@ switch.toggle(
     help="Testi dei grafici più grandi, leggibili da una sala riunioni.",
 )
 st.caption(f"Bisogni rilevati e segnalazioni alla rete · {period}")
-note = dashboard.current_month_note(filters, now)
+note = tiles.current_month_note(filters, month_of(now))
 if note:
     st.caption(f":material/schedule: {note}")
 

@@ -40,6 +40,16 @@ class Tile:
         return self.delta is not None and self.delta[:1] in "+-"
 
 
+def current_month_note(filters: Filters, current_month: int) -> str | None:
+    """A word under the title when the period includes the month still running, or None."""
+    if filters.includes_month(current_month):
+        return (
+            f"Il periodo comprende {month_label(current_month)}, mese ancora in corso: "
+            "i numeri di questo mese sono parziali."
+        )
+    return None
+
+
 def comparison_gap(filters: Filters, current_month: int, first_month: int | None) -> str | None:
     """Why the period cannot be compared with the previous one, in Italian, or None."""
     if filters.includes_month(current_month):

@@ -34,7 +34,7 @@ def _role_for(spec: access.PageSpec) -> str:
 
 
 def _path_for(spec: access.PageSpec, role: str) -> str:
-    # A role's home is served at "/": its own path would show "Page not found".
+    # A role's home is served at "/" (its own path leads there too).
     return "/" if access.HOME[role] == spec.key else f"/{spec.key}"
 
 

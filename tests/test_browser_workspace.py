@@ -247,7 +247,7 @@ def test_an_interview_with_a_new_household_becomes_a_referral_followed_to_its_ou
     }, (before, after)
     screenshot(direzione, "flusso/5-cruscotto")
 
-    # … and cannot open any workspace page, by any address: Streamlit says "Page not found"
+    # … and cannot open any workspace page, by any address: Rete says so in Italian
     # and draws the Cruscotto; no workspace title or menu entry, no household code anywhere.
     for path in (
         "/nuovo_colloquio",
@@ -257,7 +257,12 @@ def test_an_interview_with_a_new_household_becomes_a_referral_followed_to_its_ou
         "/da_seguire",
     ):
         visit(direzione, rete.url + path)
-        expect(direzione.get_by_role("dialog")).to_contain_text("Page not found")
+        expect(
+            direzione.get_by_test_id("stAlert").filter(
+                has_text="non è disponibile per il suo ruolo"
+            )
+        ).to_have_count(1)
+        expect(direzione.get_by_role("dialog")).to_have_count(0)
         expect(direzione.get_by_role("heading", name="Cruscotto")).to_be_visible()
         shown = shown_text(direzione)
         leaked = [

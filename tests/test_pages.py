@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from rete import access, auth, bootstrap, config, db
-from rete.filters import month_add, month_label, month_of
+from rete import access, auth, bootstrap, config, db, formats, queries
+from rete.filters import default_filters, month_add, month_label, month_of
 from rete.models import User, UserSession
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -240,10 +241,18 @@ def metric(app: AppTest, label: str) -> str:
 
 def test_a_filter_change_changes_the_numbers_and_the_url(app):
     as_user(app, "direzione")
-    all_needs = metric(app, "Bisogni rilevati")
-    app.multiselect(key="f_areas").select(app.multiselect(key="f_areas").options[0]).run()
+    today = config.today()
+    everything = queries.kpis(db.get_engine(app_url()), default_filters(today), today)
+    assert metric(app, "Bisogni rilevati") == formats.number(everything.needs)
+    areas = app.multiselect(key="f_areas")
+    app.multiselect(key="f_areas").select(areas.options[0]).run()
     assert not app.exception
-    assert metric(app, "Bisogni rilevati") != all_needs
+    chosen = app.multiselect(key="f_areas").value
+    one_area = replace(default_filters(today), area_ids=tuple(chosen))
+    figures = queries.kpis(db.get_engine(app_url()), one_area, today)
+    assert 0 < figures.needs < everything.needs
+    assert metric(app, "Bisogni rilevati") == formats.number(figures.needs)
+    assert metric(app, "Colloqui") == formats.number(figures.interviews)
     assert "area" in app.query_params
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from rete.filters import Filters
 from rete.queries import Kpis
-from rete.tiles import MIN_CASES, change, comparison_gap, tiles
+from rete.tiles import MIN_CASES, change, comparison_gap, current_month_note, tiles
 
 YEAR_2026 = Filters(period="anno:2026", start=202601, end=202612)
 FIRST_HALF = Filters(period="2026-01:2026-06", start=202601, end=202606)  # previous: 2025-07..12
@@ -125,3 +125,13 @@ def test_the_median_is_compared_only_with_enough_referrals_taken_in_charge_on_bo
 
 def test_every_tile_explains_itself():
     assert all(tile.help for tile in tiles(kpis(), kpis(), True))
+
+
+def test_a_period_with_the_running_month_says_its_numbers_are_partial():
+    assert current_month_note(FIRST_HALF, 202606) == (
+        "Il periodo comprende giugno 2026, mese ancora in corso: i numeri di questo mese sono "
+        "parziali."
+    )
+    assert current_month_note(FIRST_HALF, 202601) is not None  # the first month counts too
+    assert current_month_note(FIRST_HALF, 202607) is None
+    assert current_month_note(FIRST_HALF, 202512) is None

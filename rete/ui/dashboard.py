@@ -72,6 +72,12 @@ def early_warnings(app_db: AppDatabase, role: str, tax: Taxonomy, now: dt.date) 
         return
     st.header("Da tenere d'occhio", anchor="allerte")
     for index, alert in enumerate(found):
+        linked = bool(alert.query) or (
+            alert.kind == "overdue" and access.may_open(role, "da_seguire")
+        )
+        if not linked:
+            st.warning(plain(alert.text), icon=ALERT_ICONS[alert.kind])
+            continue
         text, action = st.columns([5, 1], vertical_alignment="center")
         text.warning(plain(alert.text), icon=ALERT_ICONS[alert.kind])
         with action:
@@ -84,7 +90,7 @@ def early_warnings(app_db: AppDatabase, role: str, tax: Taxonomy, now: dt.date) 
                     args=(dict(alert.query), tax, now),
                     help="Imposta i filtri sulla vista che lo mostra.",
                 )
-            elif alert.kind == "overdue" and access.may_open(role, "da_seguire"):
+            else:
                 st.page_link(
                     access.page("da_seguire").file, label="Da seguire", icon=":material/list:"
                 )
@@ -190,15 +196,6 @@ def short_period(filters: Filters) -> str:
     if filters.start == filters.end:
         return month_label(filters.start, short=True)
     return f"{month_label(filters.start, short=True)} – {month_label(filters.end, short=True)}"
-
-
-def current_month_note(filters: Filters, now: dt.date) -> str | None:
-    if filters.includes_month(month_of(now)):
-        return (
-            f"Il periodo comprende {month_label(month_of(now))}, mese ancora in corso: "
-            "i numeri di questo mese sono parziali."
-        )
-    return None
 
 
 def previous_label(filters: Filters) -> str:
