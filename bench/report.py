@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
+from bench.browser import BrowserMeasurement
 from bench.datasets import SQLITE, Dataset
 from bench.items import Measurement
 from bench.rete_side import PAGE_QUERIES
@@ -32,6 +33,7 @@ WORKSPACE_PAGES = (  # bench.workspace_side.page_visits, in the table's order
 )
 PAGE_TARGET = 0.3  # seconds, a workspace page's warm script run (median), 1M on SQLite
 WRITE_TARGET = 0.05  # seconds, a write's 95th percentile, 1M on SQLite
+BROWSER_TARGET = 1.2  # Rete / the bare page in Chromium, drawing and redrawing
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class SizeResult:
     referral_sends: Measurement
     referral_moves: Measurement  # "accept", each on a referral just sent
     disagreements: dict[str, list[str]]  # "naive, default view" -> aggregates that differ
+    browser: BrowserMeasurement | None = None  # the Cruscotto in Chromium (SQLite only)
 
     @property
     def rete_seconds(self) -> float:
@@ -101,6 +104,12 @@ class Report:
     quick: bool
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     load: tuple[float, ...] = ()  # the 1-minute load average after each item
+    browser: tuple[BrowserMeasurement, ...] = ()  # the bare page and the demo volume
+    browser_skipped: str | None = None  # why Chromium measured nothing
+
+    def in_browser(self) -> list[BrowserMeasurement]:
+        """Everything measured in Chromium: the bare page, the demo volume, each dataset."""
+        return [*self.browser, *(r.browser for r in self.results if r.browser is not None)]
 
     @property
     def agree(self) -> bool:
@@ -119,6 +128,7 @@ class Report:
         for backend in self.backends():
             results = [r for r in self.results if r.dataset.backend == backend]
             parts.append(f"### {backend}\n\n{results_table(results)}")
+        parts.append(f"### In the browser\n\n{browser_section(self)}")
         parts.append(f"### Datasets\n\n{datasets_table(self.results)}")
         return "\n\n".join(parts) + "\n"
 
@@ -355,6 +365,140 @@ def results_table(results: list[SizeResult]) -> str:
     for row in table_rows():
         cells = [row.cell(r) for r in results]
         lines.append(f"| {row.label} | " + " | ".join(cells) + f" | {_target_cell(row, results)} |")
+    return "\n".join(lines)
+
+
+# --- In the browser
+
+BARE = "bare page"
+
+
+def _browser_header(measured: BrowserMeasurement) -> str:
+    if measured.needs is None:
+        return measured.page
+    return f"{measured.page} ({measured.needs:,} needs)"
+
+
+def _over_bare(value: float, bare: float | None) -> str:
+    return "n/d (bare page not measured)" if bare is None else ratio(value / bare)
+
+
+@dataclass(frozen=True)
+class BrowserRow:
+    """A line of the browser table: its cell per measured page, and its target."""
+
+    label: str
+    cell: Callable[[BrowserMeasurement, BrowserMeasurement | None], str]  # (page, bare page)
+    target: str = ""
+    ratio_of: Callable[[BrowserMeasurement], float] | None = None  # for the target's check
+
+
+def _busy(kind: str) -> Callable[[BrowserMeasurement, BrowserMeasurement | None], str]:
+    def cell(measured: BrowserMeasurement, _bare: BrowserMeasurement | None) -> str:
+        parts = measured.parts
+        return (
+            f"{seconds(parts[f'{kind} busy'])} (JavaScript {seconds(parts[f'{kind} script'])}, "
+            f"layout and style {seconds(parts[f'{kind} layout'] + parts[f'{kind} style'])})"
+        )
+
+    return cell
+
+
+def _ratio_cell(
+    of: Callable[[BrowserMeasurement], float],
+) -> Callable[[BrowserMeasurement, BrowserMeasurement | None], str]:
+    def cell(measured: BrowserMeasurement, bare: BrowserMeasurement | None) -> str:
+        if measured.page == BARE:
+            return "1.0×"
+        return _over_bare(of(measured), None if bare is None else of(bare))
+
+    return cell
+
+
+def browser_rows() -> list[BrowserRow]:
+    """Every row of the browser table, in order."""
+
+    def draw(m: BrowserMeasurement) -> float:
+        return m.draw_median
+
+    def redraw(m: BrowserMeasurement) -> float:
+        return m.redraw_median
+
+    return [
+        BrowserRow(
+            "drawn: «Accedi» (bare page: the address) → five charts, page idle",
+            lambda m, _b: f"{seconds(m.draw_median)} (p95 {seconds(m.draw_p95)})",
+        ),
+        BrowserRow(
+            "redrawn: a sidebar choice → five charts with new data, page idle",
+            lambda m, _b: f"{seconds(m.redraw_median)} (p95 {seconds(m.redraw_p95)})",
+        ),
+        BrowserRow(
+            "drawing, Rete / bare page",
+            _ratio_cell(draw),
+            f"≤ {BROWSER_TARGET}×",
+            draw,
+        ),
+        BrowserRow(
+            "redrawing, Rete / bare page",
+            _ratio_cell(redraw),
+            f"≤ {BROWSER_TARGET}×",
+            redraw,
+        ),
+        BrowserRow("Chromium's main thread busy while drawing", _busy("draw")),
+        BrowserRow("Chromium's main thread busy while redrawing", _busy("redraw")),
+        BrowserRow(
+            "script running, as the page saw it: drawing · redrawing",
+            lambda m, _b: (
+                f"{seconds(m.parts['draw server'])} · {seconds(m.parts['redraw server'])}"
+            ),
+        ),
+    ]
+
+
+def browser_row_labels() -> list[str]:
+    return [row.label for row in browser_rows()]
+
+
+def _browser_target(
+    row: BrowserRow, measured: list[BrowserMeasurement], bare: BrowserMeasurement | None
+) -> str:
+    """The target, met or missed on the demo volume and at 1M on SQLite, where measured."""
+    if not row.target or row.ratio_of is None or bare is None:
+        return row.target
+    checked = [
+        m
+        for m in measured
+        if m.page == "Rete, demo volume" or m.page == f"Rete, {SQLITE} {TARGET_SIZE}"
+    ]
+    if not checked:
+        return row.target
+    limit = BROWSER_TARGET * row.ratio_of(bare)
+    verdicts = [
+        f"{m.page.removeprefix('Rete, ')} {'met' if row.ratio_of(m) <= limit else '**missed**'}"
+        for m in checked
+    ]
+    return f"{row.target}: " + ", ".join(verdicts)
+
+
+def browser_section(report: Report) -> str:
+    """The Cruscotto in Chromium against the bare page, or why it was not measured."""
+    measured = report.in_browser()
+    if not measured:
+        reason = report.browser_skipped or "nothing measured"
+        return f"Not measured in this run: {reason}."
+    bare = next((m for m in measured if m.page == BARE), None)
+    lines = [
+        "| measured | " + " | ".join(_browser_header(m) for m in measured) + " | target |",
+        "|---|" + "---:|" * len(measured) + "---|",
+    ]
+    for row in browser_rows():
+        cells = [row.cell(m, bare) for m in measured]
+        target = _browser_target(row, measured, bare)
+        lines.append(f"| {row.label} | " + " | ".join(cells) + f" | {target} |")
+    counts = ", ".join(f"{m.page} {len(m.draw)}" for m in measured)
+    lines.append("")
+    lines.append(f"Measured sessions (median and p95 of): {counts}.")
     return "\n".join(lines)
 
 

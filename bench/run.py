@@ -4,6 +4,7 @@
     python bench/run.py                  # full run: SQLite, plus PostgreSQL when its URL is set
     python bench/run.py --quick          # 10k only, in a temporary directory, about two minutes
     python bench/run.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python bench/run.py --no-browser     # without the Chromium measurement (bench/browser.py)
 
 A full run prints the results table and rewrites bench/README.md; every other run only prints.
 """
@@ -30,8 +31,9 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
 
-from bench import datasets, items, report
-from bench.canonical import AGGREGATES, Case, Numbers, benchmark_cases, differences
+from bench import browser, datasets, items, report
+from bench.browser import BrowserMeasurement
+from bench.canonical import AGGREGATES, FROZEN_TODAY, Case, Numbers, benchmark_cases, differences
 from bench.datasets import Dataset
 from bench.items import Measurement, Task, in_child_process
 from bench.rete_side import PAGE_QUERIES
@@ -45,7 +47,8 @@ POSTGRES_ENV = "RETE_TEST_POSTGRES_URL"
 @dataclass(frozen=True)
 class Repetitions:
     """How many times each item repeats (page runs, area changes, queries, naive loads, saves;
-    the workspace's page runs and function calls, referrals sent and taken in charge)."""
+    the workspace's page runs and function calls, referrals sent and taken in charge; in
+    Chromium, the unmeasured sessions and the measured ones)."""
 
     page: int
     areas: int
@@ -55,6 +58,12 @@ class Repetitions:
     workspace_pages: int
     workspace_calls: int
     referrals: int
+    browser_warm_ups: int
+    browser_sessions: int
+
+    @property
+    def browser_plan(self) -> browser.Plan:
+        return browser.Plan(self.browser_warm_ups, self.browser_sessions)
 
 
 FULL = Repetitions(
@@ -66,6 +75,8 @@ FULL = Repetitions(
     workspace_pages=10,
     workspace_calls=20,
     referrals=50,
+    browser_warm_ups=1,
+    browser_sessions=5,
 )
 QUICK = Repetitions(
     page=2,
@@ -76,6 +87,8 @@ QUICK = Repetitions(
     workspace_pages=2,
     workspace_calls=2,
     referrals=5,
+    browser_warm_ups=0,
+    browser_sessions=1,
 )
 QUICK_SIZES = ("10k",)
 
@@ -88,10 +101,18 @@ class Options:
     quick: bool = False
     regenerate: bool = False
     postgres_url: str | None = None
+    in_browser: bool = True  # False: --no-browser
 
     @property
     def repetitions(self) -> Repetitions:
         return QUICK if self.quick else FULL
+
+    @property
+    def browser_skipped(self) -> str | None:
+        """Why Chromium measures nothing in this run, or None when it measures."""
+        if not self.in_browser:
+            return "--no-browser"
+        return browser.missing()
 
     @property
     def is_full_run(self) -> bool:
@@ -201,15 +222,43 @@ def _referral_items(task: Task) -> tuple[Measurement, Measurement]:
     return sends, moves
 
 
+def _browser_item(dataset: Dataset, url: str, repetitions: Repetitions) -> BrowserMeasurement:
+    """The Cruscotto in Chromium on this dataset (on its scratch copy: a login writes), the
+    benchmark's user logging in, the clock frozen as everywhere else."""
+    name = f"Rete, {dataset.backend} {dataset.label}"
+    say(f"  {name} in Chromium")
+    measured = browser.measure_rete(
+        name,
+        url,
+        (datasets.BENCH_USER, datasets.BENCH_PASSWORD),
+        repetitions.browser_plan,
+        needs=dataset.needs,
+        today=FROZEN_TODAY,
+    )
+    _note_load()
+    _say_browser(measured)
+    return measured
+
+
+def _say_browser(measured: BrowserMeasurement) -> None:
+    say(
+        f"  {measured.page}: drawn {report.seconds(measured.draw_median)}, redrawn "
+        f"{report.seconds(measured.redraw_median)}, load {os.getloadavg()[0]:.1f}"
+    )
+
+
 def measure_dataset(
     dataset: Dataset,
     repetitions: Repetitions,
     scratch_copy: Callable[[Dataset], AbstractContextManager[str]],
+    in_browser: bool = False,
 ) -> report.SizeResult:
-    """Every measured item on one dataset, each in a child process of its own.
+    """Every measured item on one dataset, each in a child process of its own (and, when
+    `in_browser`, the Cruscotto in Chromium).
 
-    The workspace's items and the writes run on a scratch copy: opening a household card
-    writes the audit trail. Its reads come first, so they see the dataset as generated."""
+    The workspace's items, the writes and the browser run on a scratch copy: opening a
+    household card writes the audit trail, and so does a login. Its reads come first, so they
+    see the dataset as generated."""
     say(f"{dataset.backend} {dataset.label} ({dataset.needs:,} needs)")
     cases = benchmark_cases(first_area_id(dataset.url))
     subjects = choose_subjects(dataset.url)
@@ -232,6 +281,7 @@ def measure_dataset(
         referral_sends, referral_moves = _referral_items(
             replace(saves_task, repetitions=repetitions.referrals)
         )
+        in_chromium = _browser_item(dataset, url, repetitions) if in_browser else None
     result = report.SizeResult(
         dataset=dataset,
         page_cold=page_cold,
@@ -247,6 +297,7 @@ def measure_dataset(
         referral_sends=referral_sends,
         referral_moves=referral_moves,
         disagreements=_disagreements(_rete_numbers(queries, cases), floor, naive),
+        browser=in_chromium,
     )
     say(f"  numbers: {'equal' if result.agree else result.disagreements}")
     return result
@@ -264,6 +315,7 @@ def _sqlite_results(options: Options, directory: Path) -> Iterator[report.SizeRe
             dataset,
             options.repetitions,
             lambda d: datasets.sqlite_scratch_copy(d, directory),
+            in_browser=options.browser_skipped is None,
         )
 
 
@@ -310,12 +362,34 @@ def workspace(options: Options) -> Iterator[Path]:
         yield datasets.DATA_DIR
 
 
+def _browser_yardsticks(options: Options) -> list[BrowserMeasurement]:
+    """The bare page and Rete at the demo's volume in Chromium; a quick run skips both (the
+    test suite keeps to one short browser session, Rete's at 10k)."""
+    if options.browser_skipped or options.quick:
+        return []
+    plan = options.repetitions.browser_plan
+    found = []
+    for name, measure in (
+        ("the bare page", partial(browser.measure_bare, plan)),
+        ("Rete at the demo's volume", partial(browser.measure_demo, plan)),
+    ):
+        say(f"{name} in Chromium")
+        found.append(measure())
+        _note_load()
+        _say_browser(found[-1])
+    return found
+
+
 def run_benchmark(options: Options) -> report.Report:
     """Measure every size on SQLite (and PostgreSQL when asked), then report."""
     started = time.perf_counter()
     LOAD.clear()
     results: list[report.SizeResult] = []
     postgres_version = None
+    skipped = options.browser_skipped
+    if skipped:
+        say(f"Chromium measurement skipped: {skipped}")
+    yardsticks = _browser_yardsticks(options)
     with workspace(options) as directory:
         results += _sqlite_results(options, directory)
         if options.postgres_url:
@@ -327,6 +401,8 @@ def run_benchmark(options: Options) -> report.Report:
         seconds=time.perf_counter() - started,
         quick=options.quick,
         load=tuple(LOAD),
+        browser=tuple(yardsticks),
+        browser_skipped=skipped,
     )
 
 
@@ -349,6 +425,9 @@ def parse_options(argv: list[str] | None = None) -> Options:
     )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument(
+        "--no-browser", action="store_true", help="skip the Chromium measurement (bench/browser.py)"
+    )
+    parser.add_argument(
         "--sizes",
         default=",".join(datasets.SIZES),
         help="comma-separated subset of 10k,100k,1M (a partial run does not rewrite the README)",
@@ -359,7 +438,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     if unknown:
         parser.error(f"unknown sizes: {', '.join(sorted(unknown))}")
     postgres = None if args.no_postgres else (args.postgres or os.environ.get(POSTGRES_ENV))
-    return Options(sizes, args.quick, args.regenerate, postgres)
+    return Options(sizes, args.quick, args.regenerate, postgres, in_browser=not args.no_browser)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import report, run
+from bench import browser, report, run
 
 POSTGRES_URL = os.environ.get("RETE_TEST_POSTGRES_URL")
 BENCH_DIR = Path(report.README).parent
@@ -90,3 +90,26 @@ def test_the_workspace_items_open_the_records_chosen_for_them(quick):
         assert calls["propose_partners"]["partners"] > 0
         assert set(size.workspace_pages) == set(report.WORKSPACE_PAGES)
         assert len(size.referral_moves.seconds) == len(size.referral_sends.seconds) > 0
+
+
+def test_chromium_draws_and_redraws_the_cruscotto_or_says_why_not(quick):
+    """The quick run's one browser session: Rete at 10k logged in, drew its five charts, and
+    drew them again after an area was chosen (the bare page and the demo volume are left to
+    the full run); without Chromium, the table says why nothing was measured."""
+    result, _, _ = quick
+    table = result.markdown()
+    assert "### In the browser" in table
+    sqlite = [size for size in result.results if size.dataset.backend == "SQLite"]
+    if browser.missing():
+        assert result.browser_skipped == browser.missing()
+        assert f"Not measured in this run: {browser.missing()}." in table
+        return
+    assert result.browser == ()  # the quick run skips the yardsticks
+    for size in sqlite:
+        measured = size.browser
+        assert measured is not None and measured.needs == size.dataset.needs
+        assert len(measured.draw) == len(measured.redraw) == 1
+        assert measured.draw_median > 0 and measured.redraw_median > 0
+        assert measured.parts["draw busy"] > 0
+    for label in report.browser_row_labels():
+        assert table.count(f"| {label} |") == 1
