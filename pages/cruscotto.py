@@ -18,7 +18,7 @@ title.title("Cruscotto")
 switch.toggle(
     "Presenta",
     key=dashboard.PRESENTING_KEY,
-    help="Testi dei grafici più grandi, leggibili da una sala riunioni.",
+    help="Testi dei grafici più grandi, leggibili anche dal fondo della sala.",
 )
 st.caption(f"Bisogni rilevati e segnalazioni alla rete · {period}")
 note = tiles.current_month_note(filters, month_of(now))
@@ -56,6 +56,11 @@ dashboard.chart_block(
     filename="bisogni_per_quartiere.csv",
     csv=lambda: downloads.needs_by_neighbourhood(app_db.engine, filters),
     options={"per_homes": per_homes},
+    empty_message=(
+        "Nessun quartiere con bisogni nel periodo di cui si conosca il numero di alloggi."
+        if per_homes
+        else dashboard.NO_DATA
+    ),
 )
 
 dashboard.chart_block(

@@ -299,7 +299,7 @@ def neighbourhood_area_stacked(
     df = df.assign(rate=rate)
     if per_homes:
         df = df.assign(shown=df["needs"] / df["homes"] * 100)
-        value, hover = "%{x:,.1f} ogni 100 alloggi", "Bisogni del quartiere: %{customdata[0]:,.0f}"
+        value, hover = "%{x:,.1f} ogni 100 alloggi", "Bisogni: %{customdata[0]:,.0f}"
     else:
         df = df.assign(shown=df["needs"])
         value, hover = "%{x:,.0f} bisogni", "Totale del quartiere: %{customdata[0]:,.0f}"

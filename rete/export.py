@@ -9,6 +9,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from rete import formats
+
 # OWASP's CSV injection list: a cell starting with one of these may run as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
@@ -29,11 +31,11 @@ def to_csv(
 
     Numbers stay numbers: a column of whole numbers is written without decimals even where
     pandas made it float because of an empty cell (310, not 310,0); `decimals` rounds the
-    columns it names (58,1, not 58,06451612903226). Texts go through `spreadsheet_text`.
+    columns it names (58,1, not 58,06451612903226), half away from zero as the screen does. Texts go through `spreadsheet_text`.
     """
     table = frame[list(columns)].copy()
     for column, places in (decimals or {}).items():
-        table[column] = table[column].round(places)
+        table[column] = [formats.rounded(value, places) for value in table[column]]
     for column in table.columns:
         values = table[column]
         if (

@@ -35,6 +35,14 @@ def _rounded(value: float | int, decimals: int, scale: int = 0) -> decimal.Decim
     return abs(rounded) if rounded.is_zero() else rounded
 
 
+def rounded(value: float | int, decimals: int) -> float:
+    """`value` rounded as every figure is shown (half away from zero): for a file's numbers to
+    read as the screen's. NaN stays NaN."""
+    if value != value:  # NaN
+        return float(value)
+    return float(_rounded(value, decimals))
+
+
 def _pattern(decimals: int) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals else "")
 

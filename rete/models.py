@@ -358,6 +358,7 @@ class NeedFact(Base):
             "month",
             "neighbourhood_id",
             "area_id",
+            "household_id",
             sqlite_where=text("severity IN ('urgent', 'high')"),
             postgresql_where=text("severity IN ('urgent', 'high')"),
         ),

@@ -57,7 +57,7 @@ def comparison_gap(filters: Filters, current_month: int, first_month: int | None
     before = filters.previous()
     if first_month is None or before.start < first_month:
         since = "" if first_month is None else f" (da {month_label(first_month)})"
-        return f"il periodo precedente è anteriore ai primi dati registrati{since}"
+        return f"il periodo precedente comincia prima dei primi dati registrati{since}"
     return None
 
 
@@ -111,8 +111,8 @@ def tiles(now: Kpis, before: Kpis, compare: bool) -> list[Tile]:
             "normal",
             "Quota delle segnalazioni inviate nel periodo che un ente ha preso in carico, tra "
             "quelle con una risposta (presa in carico o rifiuto) o in ritardo; non contano le "
-            "annullate e quelle ancora nei tempi di risposta. Mostrata da "
-            f"{MIN_CASES} segnalazioni in su.",
+            "annullate e quelle ancora nei tempi di risposta. Mostrata quando almeno "
+            f"{MIN_CASES} segnalazioni hanno una risposta o sono in ritardo.",
         ),
         Tile(
             "Giorni alla presa in carico",

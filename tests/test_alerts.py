@@ -31,24 +31,43 @@ def history(values: list[int], now: int) -> dict[int, int]:
 
 NO_OVERDUE = pd.DataFrame([], columns=OVERDUE_COLUMNS)
 NO_PARTNERS = pd.DataFrame([], columns=PARTNER_WINDOW_COLUMNS)
+EVERYWHERE_SINCE = 202401  # each place and area has records from this month
 
 
-def run(frame: pd.DataFrame, first_recorded: int | None = 202401) -> list[alerts.Alert]:
-    return alerts.alerts(frame, NO_OVERDUE, NO_PARTNERS, NO_PARTNERS, LAST, first_recorded)
+def evidence(
+    frame: pd.DataFrame, households: int = 5, since: int = EVERYWHERE_SINCE
+) -> alerts.SevereNeeds:
+    """`frame` with `households` behind the last month's needs and records since `since`, for
+    every neighbourhood and area in it."""
+    units = [("quartiere", str(i)) for i in frame["neighbourhood_id"]]
+    units += [("area", str(code)) for code in frame["area_code"]]
+    return alerts.SevereNeeds(
+        frame, {unit: households for unit in units}, {unit: since for unit in units}
+    )
+
+
+def run(
+    frame: pd.DataFrame, households: int = 5, since: int = EVERYWHERE_SINCE
+) -> list[alerts.Alert]:
+    return alerts.alerts(
+        evidence(frame, households, since), NO_OVERDUE, NO_PARTNERS, NO_PARTNERS, LAST, 202401
+    )
 
 
 # --- 1. Rising severe needs
 
 
 def test_a_month_far_above_its_normal_variation_raises_an_alert_for_the_place_and_the_area():
-    found = run(severe(history([2, 3, 2, 1, 2, 3, 2, 2, 3, 2, 1, 2], 9)))
+    found = run(severe(history([2, 3, 2, 1, 2, 3, 2, 2, 3, 2, 1, 2], 9)), households=4)
     assert [alert.kind for alert in found] == ["rise", "rise"]
     assert found[0].text == (
-        "Bisogni urgenti o di gravità alta in aumento nel quartiere San Fermo (Varese): 9 a "
-        "ottobre 2026, contro una media di 2,1 al mese nei 12 mesi precedenti."
+        "Bisogni urgenti o di gravità alta in aumento nel quartiere San Fermo (Varese): 9 nel "
+        "mese di ottobre 2026 (4 nuclei), contro una media di 2,1 al mese nei 12 mesi "
+        "precedenti."
     )
-    assert found[0].query == {"periodo": "2026-10", "quartiere": "4"}
-    assert found[1].query == {"periodo": "2026-10", "area": "ABI"}
+    # The view shows the thirteen months, so the monthly trend shows the rise.
+    assert found[0].query == {"periodo": "2025-10:2026-10", "quartiere": "4"}
+    assert found[1].query == {"periodo": "2025-10:2026-10", "area": "ABI"}
 
 
 def test_a_month_within_the_normal_variation_raises_nothing():
@@ -58,10 +77,18 @@ def test_a_month_within_the_normal_variation_raises_nothing():
     assert run(severe(history(wide, 13))) != []
 
 
-def test_one_household_does_not_raise_an_alarm():
+def test_too_few_needs_raise_nothing():
     # From 0 to 4 is far above a flat history, but below the minimum of 5 severe needs.
     assert run(severe(history([0] * 12, 4))) == []
     assert [a.kind for a in run(severe(history([0] * 12, 5)))] == ["rise", "rise"]
+
+
+def test_one_household_does_not_raise_an_alarm():
+    """Ten urgent needs of one family (or two) are that family's crisis, not a neighbourhood's."""
+    spike = severe(history([1] * 12, 10))
+    assert run(spike, households=1) == []
+    assert run(spike, households=2) == []
+    assert len(run(spike, households=3)) == 2
 
 
 def test_a_rise_of_less_than_three_needs_over_the_mean_raises_nothing():
@@ -70,11 +97,12 @@ def test_a_rise_of_less_than_three_needs_over_the_mean_raises_nothing():
     assert run(severe(history([5] * 12, 8))) != []
 
 
-def test_no_rise_is_judged_without_twelve_months_of_records_before():
-    frame = severe(history([0] * 12, 9))
-    assert run(frame, first_recorded=202511) == []  # records start in the history window
-    assert run(frame, first_recorded=None) == []
-    assert run(frame, first_recorded=202510) != []
+def test_a_place_without_twelve_months_of_records_before_raises_nothing():
+    """A neighbourhood visited for the first time has no normal to compare with."""
+    spike = severe(history([0] * 12, 9))
+    assert run(spike, since=202511) == []  # its first record is inside the history window
+    assert run(spike, since=LAST) == []
+    assert run(spike, since=202510) != []  # the window's first month
 
 
 def test_the_strongest_rises_come_first_and_two_at_most():
@@ -97,7 +125,7 @@ def test_overdue_referrals_name_the_partners_with_the_most():
         columns=OVERDUE_COLUMNS,
     )
     alert = alerts.overdue_alert(overdue)
-    assert alert is not None and alert.anchor == "esiti"
+    assert alert is not None and alert.query == {}
     assert alert.text == (
         "20 segnalazioni attendono una risposta oltre la data prevista: Caritas (12), ASST (5), "
         "Comune (2) e altri enti."
@@ -117,15 +145,17 @@ def window(accepted: int, refused: int, overdue: int, partner: str = "Caritas") 
 
 
 def share_alerts(recent: pd.DataFrame, before: pd.DataFrame) -> list[alerts.Alert]:
-    return alerts.alerts(severe({}), NO_OVERDUE, recent, before, LAST, first_recorded=202401)
+    return alerts.alerts(
+        evidence(severe({})), NO_OVERDUE, recent, before, LAST, first_recorded=202401
+    )
 
 
 def test_a_sharp_fall_of_a_partners_share_raises_an_alert():
     found = share_alerts(recent=window(4, 4, 2), before=window(40, 5, 5))  # 80% → 40%
     assert [alert.kind for alert in found] == ["share"]
     assert found[0].text == (
-        "Prese in carico in calo per Caritas: 40% delle segnalazioni inviate da agosto 2026 a "
-        "ottobre 2026, contro 80% nei 12 mesi prima."
+        "Prese in carico in calo per Caritas: il 40% delle segnalazioni inviate da agosto 2026 "
+        "a ottobre 2026 con una risposta o in ritardo, contro l'80% nei 12 mesi precedenti."
     )
     assert found[0].query == {"periodo": "2026-08:2026-10"}
 
@@ -151,7 +181,9 @@ def test_never_more_than_three_alerts():
             severe(history([1] * 12, 9), (2, "Rebbio", "Como"), ("ECO", "Economica")),
         ]
     )
-    found = alerts.alerts(frames, overdue, window(4, 4, 2), window(40, 5, 5), LAST, 202401)
+    found = alerts.alerts(
+        evidence(frames), overdue, window(4, 4, 2), window(40, 5, 5), LAST, 202401
+    )
     assert [alert.kind for alert in found] == ["rise", "rise", "overdue"]
 
 
@@ -196,11 +228,49 @@ def test_the_queries_count_severe_needs_overdue_referrals_and_answers(engine: En
         [202610, "Sangallo", "ABI", 2]
     ]
     assert data.severe_needs(engine, 202510, 202609).empty
+    sangallo = str(places["Sangallo"])
+    # Two severe needs, one household; the low one is not counted.
+    assert data.severe_households(engine, 202610) == {
+        ("quartiere", sangallo): 1,
+        ("area", "ABI"): 1,
+    }
+    assert data.severe_households(engine, 202609) == {}
+    # Any need dates a place or an area, the low one too.
+    assert data.first_months(engine) == {
+        ("quartiere", sangallo): 202610,
+        ("area", "ABI"): 202610,
+        ("area", "SAN"): 202610,
+    }
     # Sent on 05/10 with 14 days to answer: due 19/10, overdue from the 20th.
     assert data.overdue_by_partner(engine, dt.date(2026, 10, 19)).empty
     overdue = data.overdue_by_partner(engine, dt.date(2026, 10, 20))
     assert overdue[["partner", "overdue"]].values.tolist() == [["Caritas", 2]]
+    assert data.partner_window(engine, 202607, 202609, dt.date(2026, 10, 20)).empty  # sent later
     answers = data.partner_window(engine, 202608, 202610, dt.date(2026, 10, 20))
     assert answers[["partner", "accepted", "refused", "overdue"]].values.tolist() == [
         ["Caritas", 0, 0, 2]
     ]
+
+
+@pytest.mark.parametrize(
+    ("share", "said"),
+    [
+        (0.8, "l'80%"),
+        (0.08, "l'8%"),
+        (0.11, "l'11%"),
+        (0.01, "l'1%"),
+        (0.18, "il 18%"),
+        (0.4, "il 40%"),
+        (1.0, "il 100%"),
+    ],
+)
+def test_a_percentage_takes_the_article_italian_gives_it(share, said):
+    assert alerts.the_percent(share) == said
+
+
+def test_no_share_is_compared_without_records_from_the_start_of_the_earlier_window():
+    recent, before = window(4, 4, 2), window(40, 5, 5)
+    # The earlier window is August 2025 – July 2026.
+    found = alerts.alerts(evidence(severe({})), NO_OVERDUE, recent, before, LAST, 202508)
+    assert [alert.kind for alert in found] == ["share"]
+    assert alerts.alerts(evidence(severe({})), NO_OVERDUE, recent, before, LAST, 202509) == []

@@ -766,6 +766,9 @@ def test_per_100_homes_the_neighbourhoods_are_ranked_by_rate_not_size(world: Wor
     by_rate = queries.needs_by_neighbourhood_rate(world.engine, TWELVE_MONTHS)
     # Biumo: 1 need in 120 homes (0,83) is more fragile than Rebbio: 2 in 260 (0,77).
     assert list(dict.fromkeys(by_rate["neighbourhood"])) == ["Sangallo", "Biumo", "Rebbio"]
+    # Cut after ranking by rate: Biumo (fewer needs than Rebbio) keeps its bar.
+    top_two = queries.needs_by_neighbourhood_rate(world.engine, TWELVE_MONTHS, top=2)
+    assert list(dict.fromkeys(top_two["label"])) == ["Sangallo · Varese", "Biumo · Varese", "Altri"]
     top_one = queries.needs_by_neighbourhood_rate(world.engine, TWELVE_MONTHS, top=1)
     altri = top_one[top_one["label"] == "Altri"].iloc[0]
     assert (altri["homes"], altri["per_100_homes"]) == (380, pytest.approx(300 / 380))

@@ -40,7 +40,9 @@ def test_a_period_that_includes_the_running_month_is_not_compared():
 def test_a_previous_period_before_the_first_records_is_not_compared():
     # The records start in December 2025: July–December 2025 is mostly empty.
     gap = comparison_gap(FIRST_HALF, current_month=202611, first_month=202512)
-    assert gap == "il periodo precedente è anteriore ai primi dati registrati (da dicembre 2025)"
+    assert (
+        gap == "il periodo precedente comincia prima dei primi dati registrati (da dicembre 2025)"
+    )
     assert comparison_gap(FIRST_HALF, current_month=202611, first_month=None) is not None
 
 

@@ -14,12 +14,14 @@ import datetime as dt
 
 import pandas as pd
 from sqlalchemy import Engine, func, literal, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 
 from rete.models import Category, Neighbourhood, Partner
-from rete.queries.common import NEED_FACT, REFERRAL_FACT, REFERRAL_MONTHLY, as_frame
+from rete.queries.common import NEED_FACT, NEED_MONTHLY, REFERRAL_FACT, REFERRAL_MONTHLY, as_frame
 
 SEVERE = ("urgent", "high")
+SPECIFIC = aliased(Category, name="specific")
 SEVERE_COLUMNS = ["month", "neighbourhood_id", "neighbourhood", "municipality", "area_code",
                   "area", "needs"]  # fmt: skip
 OVERDUE_COLUMNS = ["partner_id", "partner", "overdue"]
@@ -57,6 +59,51 @@ def severe_needs(engine: Engine, first: int, last: int) -> pd.DataFrame:
     with engine.connect() as connection:
         rows = connection.execute(statement).all()
     return as_frame(rows, SEVERE_COLUMNS)
+
+
+def severe_households(engine: Engine, month: int) -> dict[tuple[str, str], int]:
+    """The distinct households with an urgent or high-severity need in `month`, by unit:
+    ("quartiere", neighbourhood id) and ("area", area code), the keys of `rete.alerts`."""
+    nf = NEED_FACT.c
+    severe = [
+        nf.severity.in_([literal(s, literal_execute=True) for s in SEVERE]),
+        nf.month == month,
+    ]
+    households = func.count(func.distinct(nf.household_id))
+    by_place = select(nf.neighbourhood_id, households).where(*severe).group_by(nf.neighbourhood_id)
+    by_area = (
+        select(Category.code, households)
+        .join(Category, Category.id == nf.area_id)
+        .where(*severe)
+        .group_by(Category.code)
+    )
+    with engine.connect() as connection:
+        places = connection.execute(by_place).all()
+        areas = connection.execute(by_area).all()
+    return {("quartiere", str(id_)): int(n) for id_, n in places} | {
+        ("area", str(code)): int(n) for code, n in areas
+    }
+
+
+def first_months(engine: Engine) -> dict[tuple[str, str], int]:
+    """The first month with any recorded need, by unit (as `severe_households`); from the
+    monthly roll-up, a few thousand rows at most."""
+    nm = NEED_MONTHLY.c
+    by_place = select(nm.neighbourhood_id, func.min(nm.month)).where(nm.needs > 0)
+    by_area = (
+        select(Category.code, func.min(nm.month))
+        .select_from(NEED_MONTHLY)
+        .join(SPECIFIC, SPECIFIC.id == nm.category_id)
+        .join(Category, Category.id == SPECIFIC.parent_id)
+        .where(nm.needs > 0)
+        .group_by(Category.code)
+    )
+    with engine.connect() as connection:
+        places = connection.execute(by_place.group_by(nm.neighbourhood_id)).all()
+        areas = connection.execute(by_area).all()
+    return {("quartiere", str(id_)): int(m) for id_, m in places} | {
+        ("area", str(code)): int(m) for code, m in areas
+    }
 
 
 def _overdue(today: dt.date, first: int | None = None, last: int | None = None) -> Subquery:

@@ -94,10 +94,15 @@ def as_frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(row) for row in rows], columns=columns)
 
 
+def judged(accepted: int, refused: int, overdue: int) -> int:
+    """The referrals a share taken in charge is computed on (see `share`)."""
+    return accepted + refused + overdue
+
+
 def share(accepted: int, refused: int, overdue: int) -> float | None:
     """The share taken in charge among the referrals whose fate is known or overdue: taken in
     charge, refused, or still awaiting a reply past their date. Those still within their time
     are not counted yet (a month just begun would otherwise read 0%), nor the cancelled ones.
     None when there is none."""
-    denominator = accepted + refused + overdue
+    denominator = judged(accepted, refused, overdue)
     return accepted / denominator if denominator > 0 else None

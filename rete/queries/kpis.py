@@ -16,6 +16,7 @@ from rete.queries.common import (
     REFERRAL_DAYS,
     REFERRAL_MONTHLY,
     conditions,
+    judged,
     share,
 )
 from rete.queries.referrals import overdue_referrals, referral_sums
@@ -41,7 +42,7 @@ class Kpis:
     @property
     def referrals_judged(self) -> int:
         """The referrals the share taken in charge is computed on (see `common.share`)."""
-        return self.referrals_accepted + self.referrals_refused + self.overdue
+        return judged(self.referrals_accepted, self.referrals_refused, self.overdue)
 
 
 def _distinct_counts(filters: Filters, dialect: str) -> Select[int, int]:

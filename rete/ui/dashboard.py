@@ -88,7 +88,7 @@ def early_warnings(app_db: AppDatabase, role: str, tax: Taxonomy, now: dt.date) 
                     icon=":material/filter_alt:",
                     on_click=sidebar.show_view,
                     args=(dict(alert.query), tax, now),
-                    help="Imposta i filtri sulla vista che lo mostra.",
+                    help="Imposta i filtri del Cruscotto su ciò che l'avviso descrive.",
                 )
             else:
                 st.page_link(
@@ -143,6 +143,7 @@ def _figure(
 
 
 PRESENTING_KEY = "cr_present"
+NO_DATA = "Nessun dato per i filtri scelti: allargare il periodo o togliere qualche filtro."
 
 
 def presenting() -> bool:
@@ -158,7 +159,7 @@ def chart_block(
     filename: str,
     csv: Callable[[], bytes],
     options: dict[str, Any] | None = None,
-    empty_message: str = "Nessun dato per i filtri scelti: allargare il periodo o togliere qualche filtro.",
+    empty_message: str = NO_DATA,
 ) -> None:
     """The chart `build(frame, *args, **options)` (at the «Presenta» scale when it is on), or a
     friendly message when there is nothing to draw, and its data as a CSV file

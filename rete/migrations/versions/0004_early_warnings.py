@@ -3,7 +3,7 @@
 The Cruscotto's early warnings (`rete.alerts`) count the urgent and high-severity needs per
 month, neighbourhood and area over thirteen months, whatever the filters: without an index they
 read the whole of `need_fact` (1.5 s at 1M needs on SQLite). A partial index holds just those
-needs, with the columns the count groups by.
+needs, with the columns the count groups by and the households it counts.
 
 Revision ID: 0004
 Revises: 0003
@@ -27,7 +27,7 @@ def upgrade() -> None:
     with op.batch_alter_table("need_fact", schema=None) as batch_op:
         batch_op.create_index(
             "ix_need_fact_severe",
-            ["month", "neighbourhood_id", "area_id"],
+            ["month", "neighbourhood_id", "area_id", "household_id"],
             unique=False,
             sqlite_where=sa.text(SEVERE),
             postgresql_where=sa.text(SEVERE),
