@@ -30,7 +30,18 @@ from rete import formats
 from rete.queries.needs import OTHERS_LABEL
 from rete.taxonomy import FALLBACK_COLOUR
 
-TEMPLATE = "plotly_white"
+# No plotly template: "plotly_white" costs ~20 ms to validate per figure and ~8 KB of JSON per
+# chart for the browser to read; the few things it gave (white background, light grid, no
+# dark zero line) are set here, and every colour of every trace is Rete's own.
+TEMPLATE = "none"
+GRID_COLOUR = "#EBF0F8"
+AXIS_STYLE = {
+    "gridcolor": GRID_COLOUR,
+    "zerolinecolor": GRID_COLOUR,
+    "showline": False,
+    "ticks": "",
+    "automargin": True,
+}
 SEPARATORS = ",."  # decimal comma, thousands dot
 # The font Streamlit 1.67 draws its body text in (its theme's `sansSerif`, served with the app),
 # so a chart reads as part of the page.
@@ -144,9 +155,11 @@ def _italian_layout(fig: go.Figure, title: str, scale: Scale) -> go.Figure:
         },
         hoverlabel={"font": {"size": scale.font, "family": FONT_FAMILY}},
         margin={"l": 10, "r": 30, "t": 10, "b": 10, "autoexpand": True},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        xaxis=AXIS_STYLE,
+        yaxis=AXIS_STYLE,
     )
-    fig.update_xaxes(automargin=True)
-    fig.update_yaxes(automargin=True)
     return fig
 
 

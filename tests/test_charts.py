@@ -89,7 +89,8 @@ def outcomes() -> pd.DataFrame:
 def assert_italian(fig: go.Figure, title: str) -> None:
     assert fig.layout.title.text == title
     assert fig.layout.separators == ",."
-    assert fig.layout.template.layout.paper_bgcolor is not None  # plotly_white is applied
+    assert fig.layout.paper_bgcolor == fig.layout.plot_bgcolor == "white"  # no template needed
+    assert fig.layout.xaxis.zerolinecolor == charts.GRID_COLOUR  # no dark zero line
     assert fig.layout.font.size >= 15
     assert fig.layout.legend.orientation == "h"
     for trace in fig.data:
