@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rete import auth, cli, db
+from rete import access, auth, cli, db
 from rete.models import Household, User
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -43,9 +43,8 @@ def test_every_command_and_every_page_is_named_in_the_readme():
     readme = (PROJECT / "README.md").read_text()
     for name in commands():
         assert f"`{name}" in readme, name
-    for page in (PROJECT / "pages").glob("*.py"):
-        title = page.read_text().split('st.title("', 1)[1].split('"', 1)[0]
-        assert title in readme, page.name
+    for spec in access.PAGES:  # the registry names every page (tests/test_access.py)
+        assert spec.title in readme, spec.file
 
 
 def test_init_no_demo_creates_the_first_admin_from_the_environment(tmp_path, monkeypatch, capsys):
