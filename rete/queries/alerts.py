@@ -2,7 +2,7 @@
 the Cruscotto's filters.
 
 - urgent and high-severity needs per month, neighbourhood and area, over the last complete month
-  and the twelve before it (`need_fact`, through `ix_need_fact_severity_month`);
+  and the twelve before it (`need_fact`, through `ix_need_fact_severe`);
 - the referrals overdue now, per partner (`referral_fact`, its partial index on 'sent');
 - per partner, what became of the referrals sent in two windows of months, for the share taken
   in charge (`referral_monthly`, plus the overdue ones of `referral_fact`).
@@ -15,10 +15,12 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Engine, func, literal, select
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql import Subquery
+from sqlalchemy.sql import ColumnElement, Subquery
 
+from rete.filters import Filters
 from rete.models import Category, Neighbourhood, Partner
 from rete.queries.common import NEED_FACT, NEED_MONTHLY, REFERRAL_FACT, REFERRAL_MONTHLY, as_frame
+from rete.queries.referrals import overdue_referrals
 
 SEVERE = ("urgent", "high")
 SPECIFIC = aliased(Category, name="specific")
@@ -28,6 +30,12 @@ OVERDUE_COLUMNS = ["partner_id", "partner", "overdue"]
 PARTNER_WINDOW_COLUMNS = ["partner_id", "partner", "accepted", "refused", "overdue"]
 
 
+def _severe() -> ColumnElement[bool]:
+    """Urgent or high severity, written as the partial index `ix_need_fact_severe` says (literal
+    values, so SQLite sees the index applies)."""
+    return NEED_FACT.c.severity.in_([literal(s, literal_execute=True) for s in SEVERE])
+
+
 def severe_needs(engine: Engine, first: int, last: int) -> pd.DataFrame:
     """Urgent and high-severity needs per month (`first`..`last`, YYYYMM), neighbourhood and area:
     [month, neighbourhood_id, neighbourhood, municipality, area_code, area, needs], non-zero
@@ -35,10 +43,7 @@ def severe_needs(engine: Engine, first: int, last: int) -> pd.DataFrame:
     nf = NEED_FACT.c
     counts = (
         select(nf.month, nf.neighbourhood_id, nf.area_id, func.count().label("needs"))
-        .where(
-            nf.severity.in_([literal(s, literal_execute=True) for s in SEVERE]),
-            nf.month.between(first, last),
-        )
+        .where(_severe(), nf.month.between(first, last))
         .group_by(nf.month, nf.neighbourhood_id, nf.area_id)
         .subquery("counts")
     )
@@ -65,10 +70,7 @@ def severe_households(engine: Engine, month: int) -> dict[tuple[str, str], int]:
     """The distinct households with an urgent or high-severity need in `month`, by unit:
     ("quartiere", neighbourhood id) and ("area", area code), the keys of `rete.alerts`."""
     nf = NEED_FACT.c
-    severe = [
-        nf.severity.in_([literal(s, literal_execute=True) for s in SEVERE]),
-        nf.month == month,
-    ]
+    severe = [_severe(), nf.month == month]
     households = func.count(func.distinct(nf.household_id))
     by_place = select(nf.neighbourhood_id, households).where(*severe).group_by(nf.neighbourhood_id)
     by_area = (
@@ -106,16 +108,17 @@ def first_months(engine: Engine) -> dict[tuple[str, str], int]:
     }
 
 
-def _overdue(today: dt.date, first: int | None = None, last: int | None = None) -> Subquery:
+EVER = (0, 999912)  # every month: the overdue referrals whenever sent
+
+
+def _overdue(today: dt.date, first: int, last: int) -> Subquery:
+    """Overdue referrals per partner, sent in months `first`..`last`: the Cruscotto's own
+    statement (`queries.referrals.overdue_referrals`), grouped by partner."""
     rf = REFERRAL_FACT.c
-    where = [rf.status == literal("sent", literal_execute=True), rf.due_on < today]
-    if first is not None and last is not None:
-        where.append(rf.sent_month.between(first, last))
+    months = Filters(period="", start=first, end=last)
     return (
-        select(rf.partner_id, func.count().label("overdue"))
-        .where(*where)
+        overdue_referrals(months, today, rf.partner_id, func.count().label("overdue"))
         .group_by(rf.partner_id)
-        .with_hint(REFERRAL_FACT, "INDEXED BY ix_referral_fact_waiting", "sqlite")
         .subquery("overdue")
     )
 
@@ -123,7 +126,7 @@ def _overdue(today: dt.date, first: int | None = None, last: int | None = None) 
 def overdue_by_partner(engine: Engine, today: dt.date) -> pd.DataFrame:
     """The referrals still awaiting a reply past their date, whenever sent: [partner_id,
     partner, overdue], most first."""
-    overdue = _overdue(today)
+    overdue = _overdue(today, *EVER)
     statement = (
         select(overdue.c.partner_id, Partner.name, overdue.c.overdue)
         .join(Partner, Partner.id == overdue.c.partner_id)

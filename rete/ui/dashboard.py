@@ -201,7 +201,4 @@ def short_period(filters: Filters) -> str:
 
 def previous_label(filters: Filters) -> str:
     """The comparison period, short enough for a KPI tile: 'nov 2024 – ott 2025'."""
-    before = filters.previous()
-    if before.start == before.end:
-        return month_label(before.start, short=True)
-    return f"{month_label(before.start, short=True)} – {month_label(before.end, short=True)}"
+    return short_period(filters.previous())
