@@ -170,15 +170,19 @@ def _p95(values: tuple[float, ...]) -> float:
 # --- The server
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nobody listens on (also the browser tests' server, tests/browser_helpers)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
 
 
-def _wait_until_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
+def wait_until_healthy(
+    url: str, server: subprocess.Popen[bytes], seconds: float = STARTUP_SECONDS
+) -> None:
+    """Until `streamlit run` answers its health check; an error if it exits or is too slow."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"streamlit exited with {server.returncode}")
@@ -197,7 +201,7 @@ def streamlit_server(
 ) -> Iterator[str]:
     """`streamlit run <script>` on a free port, headless, its clock frozen on `today` when
     given; yields its address. Its output goes to `log`."""
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable,
         "-c",
@@ -226,7 +230,7 @@ def streamlit_server(
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_healthy(url, server)
+            wait_until_healthy(url, server)
             yield url
         finally:
             server.terminate()

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
+import re
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from bench.browser import free_port, wait_until_healthy
+from rete import access
 
 CHROMIUM = "/usr/bin/chromium"
 PROJECT = Path(__file__).resolve().parent.parent
@@ -74,26 +75,6 @@ class RunningApp:
     database_url: str
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_healthy(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not start in time")
-
-
 @contextmanager
 def app_server(folder: Path) -> Iterator[RunningApp]:
     """`streamlit run app.py` on a free port, over a temporary database with a small demo
@@ -130,7 +111,7 @@ def app_server(folder: Path) -> Iterator[RunningApp]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_until_healthy(url, server)
+            wait_until_healthy(url, server, STARTUP_SECONDS)
             yield RunningApp(url, database_url)
         finally:
             server.terminate()
@@ -465,3 +446,31 @@ def severe_violations(page: Page, name: str) -> list[str]:
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(violations, indent=1, ensure_ascii=False))
     return lines
+
+
+# --- What a page shows (for the checks that nothing of the workspace leaks)
+
+WORKSPACE_TITLES = [spec.title for spec in access.PAGES if "direzione" not in spec.roles]
+DEMO_CODE = re.compile(r"\b[A-Z]{2}-\d{6}\b")  # the demo households' codes, e.g. VA-000123
+
+
+def shown_text(page: Page) -> dict[str, Any]:
+    """The page's headings, link texts and whole text, read at once."""
+    return page.evaluate(
+        """() => ({
+          headings: [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+            .map(e => e.innerText.trim()),
+          links: [...document.querySelectorAll('a')].map(e => e.innerText.trim()),
+          body: document.body.innerText,
+        })"""
+    )
+
+
+def workspace_titles_shown(shown: dict[str, Any]) -> list[str]:
+    """The workspace's page titles among the headings and links of `shown_text`."""
+    return [
+        title
+        for title in WORKSPACE_TITLES
+        for text in shown["headings"] + shown["links"]
+        if title in text
+    ]

@@ -4,20 +4,27 @@ in Italian with the home page, nothing of the page asked for drawn."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from browser_helpers import FULL_HD, LAPTOP, Rete, log_in, new_page, shared_rete, visit, wait_idle
+from browser_helpers import (
+    DEMO_CODE,
+    FULL_HD,
+    LAPTOP,
+    Rete,
+    log_in,
+    new_page,
+    shared_rete,
+    shown_text,
+    visit,
+    wait_idle,
+    workspace_titles_shown,
+)
 from playwright.sync_api import Page, expect
-
-from rete import access
 
 pytestmark = pytest.mark.browser
 
-WORKSPACE_TITLES = [spec.title for spec in access.PAGES if "direzione" not in spec.roles]
-DEMO_CODE = re.compile(r"\b[A-Z]{2}-\d{6}\b")  # the demo households' codes, e.g. VA-000123
 ENGLISH_CHROME = ("Made with Streamlit", "Record screen", "Print", "Page not found")
 
 
@@ -32,18 +39,6 @@ def full_hd(rete: Rete) -> Iterator[Page]:
     page = new_page(rete.browser, FULL_HD)
     yield page
     page.context.close()
-
-
-def shown(page: Page) -> dict[str, list[str] | str]:
-    """The page's headings, link texts and whole text, read at once."""
-    return page.evaluate(
-        """() => ({
-          headings: [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
-            .map(e => e.innerText.trim()),
-          links: [...document.querySelectorAll('a')].map(e => e.innerText.trim()),
-          body: document.body.innerText,
-        })"""
-    )
 
 
 # --- The login page
@@ -119,13 +114,8 @@ def test_direzione_at_an_address_it_may_not_open_is_told_so_and_sees_its_home(
     expect(page.get_by_role("dialog")).to_have_count(0)
     address = urlsplit(page.url)
     assert (address.path, address.query) == ("/", ""), page.url
-    seen = shown(page)
-    leaked = [
-        title
-        for title in WORKSPACE_TITLES
-        for text in seen["headings"] + seen["links"]
-        if title in text
-    ]
+    seen = shown_text(page)
+    leaked = workspace_titles_shown(seen)
     assert not leaked, (path, leaked)
     body = str(seen["body"])
     assert not DEMO_CODE.search(body), body

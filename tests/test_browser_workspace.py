@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
 
 import pytest
 from browser_helpers import (
+    DEMO_CODE,
     TABLET,
     Rete,
     choose,
@@ -25,17 +25,17 @@ from browser_helpers import (
     open_list,
     screenshot,
     shared_rete,
+    shown_text,
     visit,
     wait_idle,
+    workspace_titles_shown,
 )
 from playwright.sync_api import Locator, Page, expect
 
-from rete import access, config
+from rete import config
 
 pytestmark = pytest.mark.browser
 
-WORKSPACE_TITLES = [spec.title for spec in access.PAGES if "direzione" not in spec.roles]
-DEMO_CODE = re.compile(r"\b[A-Z]{2}-\d{6}\b")  # the demo households' codes, e.g. VA-000123
 PLACE = "Beata Giuliana (Busto Arsizio)"  # the new household's neighbourhood
 COUNTS = ("Colloqui", "Nuclei raggiunti", "Bisogni rilevati", "Segnalazioni inviate")
 
@@ -64,17 +64,6 @@ def card_of(page: Page, text: str, button: str) -> Locator:
         .filter(has=page.get_by_text(text))
         .filter(has=page.get_by_role("button", name=button))
         .last
-    )
-
-
-def shown_text(page: Page) -> dict[str, Any]:
-    """The page's headings, link texts and whole text, read at once."""
-    return page.evaluate(
-        """() => ({
-          headings: [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(e => e.innerText.trim()),
-          links: [...document.querySelectorAll('a')].map(e => e.innerText.trim()),
-          body: document.body.innerText,
-        })"""
     )
 
 
@@ -265,12 +254,7 @@ def test_an_interview_with_a_new_household_becomes_a_referral_followed_to_its_ou
         expect(direzione.get_by_role("dialog")).to_have_count(0)
         expect(direzione.get_by_role("heading", name="Cruscotto")).to_be_visible()
         shown = shown_text(direzione)
-        leaked = [
-            title
-            for title in WORKSPACE_TITLES
-            for text in shown["headings"] + shown["links"]
-            if title in text
-        ]
+        leaked = workspace_titles_shown(shown)
         assert not leaked, (path, leaked, shown["headings"], shown["links"])
         assert code not in shown["body"] and not DEMO_CODE.search(shown["body"]), (path, shown)
 

@@ -372,13 +372,18 @@ def test_fifteen_neighbourhoods_are_shown_by_default_and_the_rest_summed(engine:
     assert pd_isna(altri["homes"]) and pd_isna(altri["per_100_homes"])
 
 
-def test_a_neighbourhood_without_homes_has_no_rate(engine: Engine) -> None:
+def add_need_in(engine: Engine, name: str, municipality: str, homes: int | None, code: str):
+    """One need, in March 2026, of a household in a new neighbourhood with `homes` homes."""
     with session_scope(engine) as session:
-        place = Neighbourhood(name="San Rocco", municipality="Como", homes=None)
+        place = Neighbourhood(name=name, municipality=municipality, homes=homes)
         session.add(place)
         session.flush()
-        household = add_household(session, code="X1", neighbourhood_id=place.id)
+        household = add_household(session, code=code, neighbourhood_id=place.id)
         add_interview(session, household.id, dt.date(2026, 3, 1), "sportello", ["AMM01"])
+
+
+def test_a_neighbourhood_without_homes_has_no_rate(engine: Engine) -> None:
+    add_need_in(engine, "San Rocco", "Como", None, "X1")
     frame = queries.needs_by_neighbourhood_area(engine, FIRST_HALF)
     assert frame["label"].tolist() == ["San Rocco · Como"]
     assert pd_isna(frame["per_100_homes"].iloc[0])
@@ -726,14 +731,8 @@ def test_the_neighbourhood_file_lists_every_neighbourhood_none_summed_as_altri(w
 def test_a_neighbourhood_without_homes_leaves_its_cells_empty_and_the_others_whole(
     engine: Engine,
 ):
-    with session_scope(engine) as session:
-        unknown = Neighbourhood(name="San Rocco", municipality="Como", homes=None)
-        known = Neighbourhood(name="Sangallo", municipality="Varese", homes=310)
-        session.add_all([unknown, known])
-        session.flush()
-        for code, place in (("X1", unknown), ("X2", known)):
-            household = add_household(session, code=code, neighbourhood_id=place.id)
-            add_interview(session, household.id, dt.date(2026, 3, 1), "sportello", ["AMM01"])
+    add_need_in(engine, "San Rocco", "Como", None, "X1")
+    add_need_in(engine, "Sangallo", "Varese", 310, "X2")
     rows = csv_rows(downloads.needs_by_neighbourhood(engine, FIRST_HALF))
     homes = {row[0]: row[5:] for row in rows[1:]}
     assert homes == {"San Rocco": ["", ""], "Sangallo": ["310", "0,3"]}  # not "310,0"
@@ -775,10 +774,5 @@ def test_per_100_homes_the_neighbourhoods_are_ranked_by_rate_not_size(world: Wor
 
 
 def test_per_100_homes_leaves_out_the_neighbourhoods_without_homes(engine: Engine):
-    with session_scope(engine) as session:
-        unknown = Neighbourhood(name="San Rocco", municipality="Como", homes=None)
-        session.add(unknown)
-        session.flush()
-        household = add_household(session, code="X1", neighbourhood_id=unknown.id)
-        add_interview(session, household.id, dt.date(2026, 3, 1), "sportello", ["AMM01"])
+    add_need_in(engine, "San Rocco", "Como", None, "X1")
     assert queries.needs_by_neighbourhood_rate(engine, FIRST_HALF).empty
