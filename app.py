@@ -150,4 +150,9 @@ def main() -> None:
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # Rete logs its own upgrade line
-    main()
+    try:
+        main()
+    finally:
+        from rete import heap
+
+        heap.freeze_once()

@@ -1,4 +1,4 @@
-"""Rete's own queries, the ones the Cruscotto page runs (`rete.queries.cruscotto_data`).
+"""Rete's own queries, the ones the Cruscotto page runs (`rete.queries.chart_frames` and `headline`).
 
 The page runs seven: the KPIs of the period and of the previous one, then one per chart. They are
 called here straight on `rete.queries` (no Streamlit cache), so each is measured on its own.

@@ -25,8 +25,8 @@ note = tiles.current_month_note(filters, month_of(now))
 if note:
     st.caption(f":material/schedule: {note}")
 
-data = dashboard.cruscotto_data(app_db, filters, now)
-dashboard.kpi_tiles(data, filters, now)
+tiles_box = st.container()  # filled last: see dashboard.kpi_tiles
+data = dashboard.chart_frames(app_db, filters, now)
 dashboard.early_warnings(app_db, user.role, tax, now)
 when = dashboard.short_period(filters)
 
@@ -92,3 +92,6 @@ dashboard.chart_block(
     filename="esiti_segnalazioni_per_ente.csv",
     csv=lambda: downloads.referral_outcomes(data.referral_outcomes),
 )
+
+with tiles_box:
+    dashboard.kpi_tiles(dashboard.headline(app_db, filters, now), filters, now)

@@ -685,11 +685,13 @@ def check_agreement(
 def test_the_cruscotto_numbers_run_side_by_side_equal_each_query_on_its_own(
     world: World, threads: int
 ) -> None:
-    data = queries.cruscotto_data(world.engine, TWELVE_MONTHS, TODAY, threads=threads)
     engine, filters = world.engine, TWELVE_MONTHS
-    assert data.kpis == queries.kpis(engine, filters, TODAY)
-    assert data.previous_kpis == queries.kpis(engine, filters.previous(), TODAY)
-    assert data.kpis.needs > 0 and data.previous_kpis != data.kpis
+    top = queries.headline(engine, filters, TODAY, threads=threads)
+    assert top.kpis == queries.kpis(engine, filters, TODAY)
+    assert top.previous_kpis == queries.kpis(engine, filters.previous(), TODAY)
+    assert top.kpis.needs > 0 and top.previous_kpis != top.kpis
+    assert top.first_month == queries.first_month(engine) is not None
+    data = queries.chart_frames(engine, filters, TODAY, threads=threads)
     expected = {
         "by_area": queries.needs_by_area(engine, filters),
         "by_neighbourhood": queries.needs_by_neighbourhood_area(engine, filters),

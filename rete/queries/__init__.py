@@ -26,7 +26,7 @@ shape differs (see `kpis._distinct_counts`); SQLite is told which index to use w
 would pick a slower one (`with_hint`, rendered by `rete.db`).
 """
 
-from rete.queries.cruscotto import QUERY_THREADS, CruscottoData, cruscotto_data
+from rete.queries.cruscotto import QUERY_THREADS, ChartFrames, Headline, chart_frames, headline
 from rete.queries.kpis import HOUSEHOLD_ORDER_FROM_MONTHS, Kpis, first_month, kpis
 from rete.queries.needs import (
     AREA_COLUMNS,
@@ -58,10 +58,12 @@ __all__ = [
     "QUERY_THREADS",
     "TOP_NEIGHBOURHOODS",
     "TREND_COLUMNS",
-    "CruscottoData",
+    "ChartFrames",
+    "Headline",
     "Kpis",
-    "cruscotto_data",
+    "chart_frames",
     "first_month",
+    "headline",
     "heatmap_neighbourhood_need",
     "kpis",
     "monthly_trend",

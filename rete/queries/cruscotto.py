@@ -1,4 +1,5 @@
-"""Everything the Cruscotto shows for one set of filters, its seven queries run side by side.
+"""Everything the Cruscotto shows for one set of filters, in two parts (its KPI tiles, its
+charts), the queries of each run side by side.
 
 Each query waits on the database, which does its work outside Python's GIL (sqlite3 and psycopg
 both release it), so two threads use both cores of a small server: at 1M needs on SQLite the
@@ -30,39 +31,55 @@ QUERY_THREADS = 2  # more threads than cores only make the queries contend
 
 
 @dataclass(frozen=True)
-class CruscottoData:
-    """The Cruscotto's numbers: its KPI tiles (with the previous period's, for the deltas) and the
-    frame of each chart."""
+class Headline:
+    """The KPI tiles' numbers: the period's, the previous period's (for the changes) and the
+    first month with records (for whether the two can be compared)."""
 
     kpis: Kpis
     previous_kpis: Kpis
+    first_month: int | None  # YYYYMM
+
+
+@dataclass(frozen=True)
+class ChartFrames:
+    """The frame of each of the Cruscotto's five charts."""
+
     by_area: pd.DataFrame
     by_neighbourhood: pd.DataFrame
     heatmap: pd.DataFrame
     trend: pd.DataFrame
     referral_outcomes: pd.DataFrame
-    first_month: int | None  # the first month with records (YYYYMM), for the comparisons
 
 
-def _calls(engine: Engine, filters: Filters, today: dt.date) -> dict[str, Callable[[], Any]]:
-    """One call per field of CruscottoData, the slowest first so that it starts at once."""
-    return {
+def _run(calls: dict[str, Callable[[], Any]], threads: int) -> dict[str, Any]:
+    """Each call's result, `threads` at a time, each query on its own connection."""
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rete-query") as pool:
+        running = {name: pool.submit(call) for name, call in calls.items()}
+        return {name: future.result() for name, future in running.items()}
+
+
+def headline(
+    engine: Engine, filters: Filters, today: dt.date, *, threads: int = QUERY_THREADS
+) -> Headline:
+    """The KPI tiles' numbers. The slower half of the page at 1M needs (distinct households and
+    interviews): the page asks for them after its charts, so the browser draws those meanwhile."""
+    calls: dict[str, Callable[[], Any]] = {
         "kpis": lambda: kpis(engine, filters, today),
         "previous_kpis": lambda: kpis(engine, filters.previous(), today),
+        "first_month": lambda: first_month(engine),
+    }
+    return Headline(**_run(calls, threads))
+
+
+def chart_frames(
+    engine: Engine, filters: Filters, today: dt.date, *, threads: int = QUERY_THREADS
+) -> ChartFrames:
+    """The five charts' frames, the slowest query first so that it starts at once."""
+    calls: dict[str, Callable[[], Any]] = {
         "by_neighbourhood": lambda: needs_by_neighbourhood_area(engine, filters),
         "referral_outcomes": lambda: referral_outcomes_by_partner(engine, filters, today),
         "heatmap": lambda: heatmap_neighbourhood_need(engine, filters),
         "trend": lambda: monthly_trend(engine, filters),
         "by_area": lambda: needs_by_area(engine, filters),
-        "first_month": lambda: first_month(engine),
     }
-
-
-def cruscotto_data(
-    engine: Engine, filters: Filters, today: dt.date, *, threads: int = QUERY_THREADS
-) -> CruscottoData:
-    """The Cruscotto's numbers, `threads` queries at a time, each on its own connection."""
-    calls = _calls(engine, filters, today)
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rete-query") as pool:
-        running = {name: pool.submit(call) for name, call in calls.items()}
-        return CruscottoData(**{name: future.result() for name, future in running.items()})
+    return ChartFrames(**_run(calls, threads))

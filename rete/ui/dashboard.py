@@ -34,13 +34,23 @@ PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False}
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _cached_cruscotto(url: str, version: int, filters: Filters, now: dt.date) -> Any:
-    return queries.cruscotto_data(get_engine(url), filters, now)
+def _cached_frames(url: str, version: int, filters: Filters, now: dt.date) -> Any:
+    return queries.chart_frames(get_engine(url), filters, now)
 
 
-def cruscotto_data(app_db: AppDatabase, filters: Filters, now: dt.date) -> queries.CruscottoData:
-    """The Cruscotto's numbers, cached per database, data version, filters and day."""
-    return _cached_cruscotto(engine_url(app_db), current_version(app_db), filters, now)
+@st.cache_data(show_spinner=False, max_entries=128)
+def _cached_headline(url: str, version: int, filters: Filters, now: dt.date) -> Any:
+    return queries.headline(get_engine(url), filters, now)
+
+
+def chart_frames(app_db: AppDatabase, filters: Filters, now: dt.date) -> queries.ChartFrames:
+    """The five charts' frames, cached per database, data version, filters and day."""
+    return _cached_frames(engine_url(app_db), current_version(app_db), filters, now)
+
+
+def headline(app_db: AppDatabase, filters: Filters, now: dt.date) -> queries.Headline:
+    """The KPI tiles' numbers, cached like the charts' frames."""
+    return _cached_headline(engine_url(app_db), current_version(app_db), filters, now)
 
 
 def forget_results() -> None:
@@ -99,9 +109,13 @@ def early_warnings(app_db: AppDatabase, role: str, tax: Taxonomy, now: dt.date) 
 # --- KPI tiles ---
 
 
-def kpi_tiles(data: queries.CruscottoData, filters: Filters, now: dt.date) -> None:
+def kpi_tiles(data: queries.Headline, filters: Filters, now: dt.date) -> None:
     """Six tiles in two rows, each with its change against the previous period when the two
-    periods can be compared (`rete.tiles`); one line above them says against what, or why not."""
+    periods can be compared (`rete.tiles`); one line above them says against what, or why not.
+
+    The page draws them last, into a container above the charts (`st.container`): their
+    queries are the slow ones at 1M needs, and until they come the browser keeps the previous
+    tiles there (faded), so nothing below moves."""
     gap = tiles.comparison_gap(filters, month_of(now), data.first_month)
     if gap is None:
         st.caption(f"Variazioni rispetto al periodo precedente: {previous_label(filters)}.")
