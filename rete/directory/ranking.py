@@ -1,4 +1,4 @@
-"""The partner directory: which partners can take a need, best first, and why.
+"""Which partners can take a need, best first, and why.
 
 `propose_partners` is the one ranking of Rete: the referral form calls it for a need, and the
 directory's «Chi può aiutare?» calls it for a specific need and a neighbourhood. A partner is
