@@ -37,6 +37,12 @@ ACTION_LABELS = {
     "category_activated": "voce riattivata",
     "category_deactivated": "voce disattivata",
     "household_viewed": "scheda nucleo consultata",
+    "partner_created": "ente aggiunto alla rete",
+    "partner_updated": "ente modificato",
+    "partner_verified": "ente verificato",
+    "partner_deactivated": "ente disattivato",
+    "partner_activated": "ente riattivato",
+    "partner_deleted": "ente eliminato",
 }
 
 ENTITY_LABELS = {

@@ -163,6 +163,8 @@ class Partner(Timestamped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     joined_on: Mapped[dt.date | None] = mapped_column(Date)
     last_verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class PartnerCategory(Base):

@@ -1,18 +1,37 @@
 """Checks of what people type, each with an Italian message that says how to fix it.
 
 Pure functions: no database. Each returns the cleaned value (trimmed, `None` when empty) or
-raises `ValidationError`.
+raises `ValidationError`, and nothing else, whatever it is given.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from rete.errors import ValidationError
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+# A letter or digit of any script; a label of a domain name: those, with hyphens inside.
+_LABEL = r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?"
+_TOP_LEVEL = r"[^\W\d_]{2,}"  # it, org, museum: letters only
+_HOST = re.compile(rf"(?:{_LABEL}\.)+{_TOP_LEVEL}")
+# The name part of an address: letters, digits and . _ % + - ' (d'angelo@...), no leading,
+# trailing or double dot. No ? & , ; < > ( ) or quotes: they would end up in a mailto: link.
+_EMAIL = re.compile(rf"[\w%+'-]+(?:\.[\w%+'-]+)*@{_HOST.pattern}")
+EMAIL_MAX = 160  # the columns' size
+EMAIL_LOCAL_MAX = 64
+
 _PHONE_SEPARATORS = re.compile(r"[\s./()-]")
 _ITALIAN_PREFIX = re.compile(r"^(\+39|0039)")
+# An extension for the switchboard, after the number: "int. 23", "interno 23", "ext 23".
+_EXTENSION = re.compile(r"\s*\b(?:int|interno|ext|est)\b\.?\s*[0-9]{1,5}$", re.IGNORECASE)
+# Digits after +39, by the first one: landlines keep their 0 (0332 123456: 6 to 11 digits),
+# mobiles have 9 or 10 (333 1234567), 8xx numbers 6 to 10 (800 123456, 803 116).
+_PHONE_DIGITS = {"0": (6, 11), "3": (9, 10), "8": (6, 10)}
+PHONE_MAX = 40
+
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f<>\"\\^`{|}]")
+WEBSITE_MAX = 200
 
 
 def optional_text(
@@ -31,11 +50,13 @@ def optional_text(
 def email(
     value: str | None, what: str = "L'indirizzo e-mail", *, field: str | None = None
 ) -> str | None:
-    """A plausible e-mail address, or None when empty."""
+    """A plausible e-mail address (name@domain.tld, the domain's last part letters only), kept
+    as typed, or None when empty."""
     cleaned = (value or "").strip()
     if not cleaned:
         return None
-    if len(cleaned) > 160 or not _EMAIL.match(cleaned):
+    local = cleaned.rsplit("@", 1)[0]
+    if len(cleaned) > EMAIL_MAX or len(local) > EMAIL_LOCAL_MAX or not _EMAIL.fullmatch(cleaned):
         raise ValidationError(
             f"{what} «{cleaned[:60]}» non è valido: scriverlo come nome@dominio.it.",
             field=field,
@@ -46,16 +67,65 @@ def email(
 def phone(
     value: str | None, what: str = "Il numero di telefono", *, field: str | None = None
 ) -> str | None:
-    """An Italian phone number (landline from 0, mobile from 3, 8xx numbers; +39 or 0039
-    allowed; spaces, dots, dashes and slashes ignored), kept as typed, or None when empty."""
+    """An Italian phone number, kept as typed (runs of spaces made one), or None when empty.
+
+    Landlines from 0, mobiles from 3, 8xx numbers; +39 or 0039 allowed; spaces, dots, dashes,
+    slashes and brackets ignored; an extension after the number ("int. 23") allowed.
+    """
     cleaned = " ".join((value or "").split())
     if not cleaned:
         return None
-    digits = _ITALIAN_PREFIX.sub("", _PHONE_SEPARATORS.sub("", cleaned))
-    if not (digits.isdigit() and 6 <= len(digits) <= 11 and digits[0] in "038"):
+    if len(cleaned) > PHONE_MAX:
+        raise ValidationError(
+            f"{what} è troppo lungo: al massimo {PHONE_MAX} caratteri (ora {len(cleaned)}).",
+            field=field,
+        )
+    number = _EXTENSION.sub("", cleaned)
+    digits = _ITALIAN_PREFIX.sub("", _PHONE_SEPARATORS.sub("", number))
+    low, high = _PHONE_DIGITS.get(digits[:1], (1, 0))
+    if not (re.fullmatch(r"[0-9]+", digits) and low <= len(digits) <= high):
         raise ValidationError(
             f"{what} «{cleaned[:40]}» non sembra un numero italiano: scrivere solo cifre, "
-            "con prefisso (ad esempio 0332 123456 oppure 333 1234567; +39 facoltativo).",
+            "con prefisso (ad esempio 0332 123456 oppure 333 1234567; +39 facoltativo; "
+            "un interno come «int. 12»).",
             field=field,
         )
     return cleaned
+
+
+def website(
+    value: str | None, what: str = "L'indirizzo del sito", *, field: str | None = None
+) -> str | None:
+    """A web address: http or https, a host name with a dot, no user name or password in it.
+    A bare address (www.comune.varese.it) gets https:// in front; None when empty."""
+    cleaned = (value or "").strip()
+    if not cleaned:
+        return None
+    url = cleaned if "://" in cleaned else f"https://{cleaned}"
+    invalid = ValidationError(
+        f"{what} «{cleaned[:60]}» non è valido: scriverlo come https://www.esempio.it "
+        "(oppure www.esempio.it).",
+        field=field,
+    )
+    if _URL_FORBIDDEN.search(url):
+        raise invalid
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # a port that is not a number, a broken [IPv6] bracket
+        raise invalid from None
+    if parts.scheme not in ("http", "https"):
+        raise ValidationError(
+            f"{what} deve cominciare con http:// o https:// (ad esempio https://www.esempio.it).",
+            field=field,
+        )
+    host = parts.hostname or ""
+    if "@" in parts.netloc or not port_ok or not _HOST.fullmatch(host):
+        raise invalid
+    url = f"{parts.scheme}{url[len(parts.scheme) :]}"  # the scheme in lower case, the rest as typed
+    if len(url) > WEBSITE_MAX:
+        raise ValidationError(
+            f"{what} è troppo lungo: al massimo {WEBSITE_MAX} caratteri (ora {len(url)}).",
+            field=field,
+        )
+    return url
