@@ -13,12 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rete import auth, db, readmodel, records, referrals, taxonomy, writes
+from rete.directory import edit
 from rete.db import session_scope
 from rete.errors import PermissionDenied
 from rete.models import AuditEntry, Category, Contact, Interview, Need, Partner, Referral, User
 
 TODAY = dt.date(2026, 11, 25)
-WRITER_MODULES = (records, referrals, taxonomy)
+WRITER_MODULES = (records, referrals, taxonomy, edit)
 
 
 @pytest.fixture
@@ -69,6 +70,40 @@ def world(engine) -> dict:
 
 def version_of(session: Session, model, record_id: int) -> int:
     return session.get(model, record_id).version
+
+
+def new_partner(session: Session, who: auth.CurrentUser, world: dict, name: str = "Ente nuovo"):
+    """A partner with what the directory asks of one: a need covered, a place, a contact."""
+    return edit.create_partner(
+        session,
+        who,
+        edit.PartnerInput(
+            name=name,
+            kind="association",
+            category_ids=(world["codes"]["ABI01"],),
+            neighbourhood_ids=(world["neighbourhood"],),
+            contacts=(edit.ContactInput(name="Anna Neri", phone="0332 123456", is_primary=True),),
+        ),
+        today=TODAY,
+    )
+
+
+def renamed(session: Session, who: auth.CurrentUser, world: dict) -> object:
+    partner = new_partner(session, who, world)
+    data, version = edit.partner_input(session, partner.id)
+    return edit.update_partner(
+        session,
+        who,
+        partner.id,
+        edit.PartnerInput(**{**data.__dict__, "name": "Ente rinominato"}),
+        version=version,
+        today=TODAY,
+    )
+
+
+def created_then_deleted(session: Session, who: auth.CurrentUser, world: dict) -> None:
+    partner = new_partner(session, who, world)
+    edit.delete_partner(session, who, partner.id, version=partner.version)
 
 
 # Each public writer, called as a user would: (name, role that may do it, call).
@@ -188,6 +223,21 @@ WRITERS: dict[str, tuple[str, Call]] = {
             s, who, w["codes"]["ABI01"], w["codes"]["ECO"]
         ),
     ),
+    "create_partner": ("operatore", new_partner),
+    "update_partner": ("operatore", renamed),
+    "mark_verified": (
+        "operatore",
+        lambda s, who, w: edit.mark_verified(
+            s, who, w["partner"], TODAY, version=version_of(s, Partner, w["partner"]), today=TODAY
+        ),
+    ),
+    "set_active": (
+        "operatore",
+        lambda s, who, w: edit.set_active(
+            s, who, w["partner"], False, version=version_of(s, Partner, w["partner"])
+        ),
+    ),
+    "delete_partner": ("operatore", created_then_deleted),
     "set_category_active": (
         "admin",
         lambda s, who, w: taxonomy.set_category_active(s, who, w["codes"]["ABI07"], False),
