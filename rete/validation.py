@@ -41,7 +41,7 @@ def optional_text(
     cleaned = (value or "").strip()
     if len(cleaned) > limit:
         raise ValidationError(
-            f"{what} è troppo lungo: al massimo {limit} caratteri (ora {len(cleaned)}).",
+            f"{what} supera il limite di {limit} caratteri (ora {len(cleaned)}): togliere qualcosa.",
             field=field,
         )
     return cleaned or None
@@ -77,7 +77,7 @@ def phone(
         return None
     if len(cleaned) > PHONE_MAX:
         raise ValidationError(
-            f"{what} è troppo lungo: al massimo {PHONE_MAX} caratteri (ora {len(cleaned)}).",
+            f"{what} supera il limite di {PHONE_MAX} caratteri (ora {len(cleaned)}): togliere qualcosa.",
             field=field,
         )
     number = _EXTENSION.sub("", cleaned)
@@ -125,7 +125,7 @@ def website(
     url = f"{parts.scheme}{url[len(parts.scheme) :]}"  # the scheme in lower case, the rest as typed
     if len(url) > WEBSITE_MAX:
         raise ValidationError(
-            f"{what} è troppo lungo: al massimo {WEBSITE_MAX} caratteri (ora {len(url)}).",
+            f"{what} supera il limite di {WEBSITE_MAX} caratteri (ora {len(url)}): togliere qualcosa.",
             field=field,
         )
     return url

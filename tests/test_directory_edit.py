@@ -226,7 +226,7 @@ def _contacts(*contacts: ContactInput) -> dict[str, object]:
 ANNA = ContactInput(name="Anna Neri", phone="0332 111222", is_primary=True)
 RULES: dict[str, tuple[dict[str, object], str, str]] = {
     "name required": ({"name": "   "}, "name", "Indicare il nome dell'ente"),
-    "name at most 200": ({"name": "x" * 201}, "name", "troppo lungo: al massimo 200"),
+    "name at most 200": ({"name": "x" * 201}, "name", "supera il limite di 200 caratteri"),
     "known kind": ({"kind": "club"}, "kind", "Tipo di ente non valido"),
     "e-mail": (
         {"email": "info@caritas"},
@@ -238,7 +238,7 @@ RULES: dict[str, tuple[dict[str, object], str, str]] = {
     "description at most 4000": (
         {"description": "x" * 4001},
         "description",
-        "troppo lungo",
+        "supera il limite di 4000",
     ),
     "a need or area covered": (
         {"category_ids": ()},
@@ -309,7 +309,7 @@ RULES: dict[str, tuple[dict[str, object], str, str]] = {
     "contact's role at most 120": (
         _contacts(replace(ANNA, role="r" * 121)),
         "contacts.0.role",
-        "Il ruolo di «Anna Neri» è troppo lungo",
+        "Il ruolo di «Anna Neri» supera il limite",
     ),
     "preferred channel known": (
         _contacts(replace(ANNA, preferred_channel="piccione")),
