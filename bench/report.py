@@ -9,7 +9,7 @@ import platform
 import sqlite3
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -215,7 +215,16 @@ def _workspace_page_row(name: str) -> Row:
 
 
 def _workspace_call_row(name: str) -> Row:
-    return Row(f"call {CALLS[name].label}", lambda r: spread_cell(r.workspace_calls[name]))
+    call = CALLS[name]
+    row = Row(f"call {call.label}", lambda r: spread_cell(r.workspace_calls[name]))
+    if call.target is None:
+        return row
+    target = call.target
+    return replace(
+        row,
+        target=f"< {target} s",
+        met=lambda r: r.workspace_calls[name].median < target,
+    )
 
 
 def _open_referrals(result: SizeResult) -> str:
@@ -236,13 +245,25 @@ def _proposals(result: SizeResult) -> str:
     return f"{found['partners']} partners, {number(found['answered'])} answers before"
 
 
+def _directory(result: SizeResult) -> str:
+    found = result.workspace_calls["directory_search"].counts
+    gaps = result.workspace_calls["coverage_section"].counts
+    return (
+        f"search: {found['partners']} partners, {number(found['received'])} referrals on page 1;"
+        f" coverage: {number(gaps['uncovered'])} needs in {gaps['gap_needs']} gaps"
+        f" (neighbourhood × specific need), {gaps['unused']} partners unused,"
+        f" {gaps['to_recheck']} to check again"
+    )
+
+
 def workspace_rows() -> list[Row]:
     """The community manager's workspace (issue 12): what it opens, its pages, its functions,
-    its writes."""
+    its writes; the directory's search and coverage section (issue 14) among the functions."""
     return [
         Row("workspace: open referrals in «Da seguire»", _open_referrals),
         Row("workspace: the household card opened", _household),
         Row("workspace: partners proposed for the need", _proposals),
+        Row("directory: what the search and the coverage found", _directory),
         *(_workspace_page_row(name) for name in WORKSPACE_PAGES),
         *(_workspace_call_row(name) for name in CALLS),
         Row(

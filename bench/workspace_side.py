@@ -1,4 +1,5 @@
-"""The community manager's workspace (issue 12): what its pages and functions are measured on.
+"""The community manager's workspace (issue 12) and the directory (issue 14): what their pages
+and functions are measured on.
 
 The parent chooses the records once per dataset (`choose_subjects`): the household with the most
 live interviews, and a need of the specific need most often referred (the partner proposal reads
@@ -11,12 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from rete import db, directory
-from rete.models import Household, Interview, NeedFact, ReferralFact
+from rete.directory import coverage, search
+from rete.filters import PRESET_LAST_12, period_bounds
+from rete.models import Category, Household, Interview, NeedFact, ReferralFact
 from rete.workspace import followup, households, interviews
 from rete.writes import Actor
 
@@ -107,6 +111,7 @@ class WorkspaceCall:
 
     label: str
     run: Callable[[Engine, Actor, Subjects, dt.date], Counts]
+    target: float | None = None  # seconds, the median at 1M on SQLite, where the issue sets one
 
 
 def _open_referrals(engine: Engine, actor: Actor, subjects: Subjects, today: dt.date) -> Counts:
@@ -144,6 +149,55 @@ def _propose_partners(engine: Engine, actor: Actor, subjects: Subjects, today: d
     return {"partners": len(proposals), "answered": sum(p.answered for p in proposals)}
 
 
+# --- The directory's read functions (issue 14): the search with its cards' records, and the
+# coverage section, over the Cruscotto's default period (the 12 complete months before today).
+
+DIRECTORY_TARGET = 0.3  # seconds: "each page run under 0.3 s on SQLite" at 1M needs
+SEARCH_TEXT = "sociali"  # in the demo directory's names and descriptions (servizi sociali ...)
+
+
+def _period(today: dt.date) -> tuple[int, int]:
+    bounds = period_bounds(PRESET_LAST_12, today)
+    assert bounds is not None
+    return bounds
+
+
+@cache
+def _area_of(engine: Engine, category_id: int) -> int:
+    """The area of the subjects' specific need (looked up once, in the unmeasured first call)."""
+    with Session(engine) as session:
+        area = session.scalar(select(Category.parent_id).where(Category.id == category_id))
+    assert area is not None
+    return area
+
+
+def _directory_search(engine: Engine, actor: Actor, subjects: Subjects, today: dt.date) -> Counts:
+    """The page's search: a word and the area of the subjects' need, page 1, with each card's
+    record in the period."""
+    start, end = _period(today)
+    query = search.DirectoryQuery(text=SEARCH_TEXT, area_id=_area_of(engine, subjects.category_id))
+    page = search.search_partners(engine, query, today=today)
+    found = search.partner_records(engine, [card.id for card in page.cards], start, end, today)
+    return {
+        "partners": page.total,
+        "cards": len(page.cards),
+        "received": sum(record.received for record in found.values()),
+    }
+
+
+def _coverage_section(engine: Engine, actor: Actor, subjects: Subjects, today: dt.date) -> Counts:
+    """Everything «Copertura della rete» shows, as the page asks for it."""
+    found = coverage.coverage_section(engine, *_period(today), today)
+    return {
+        "needs": int(found.by_need.needs.sum()),
+        "gap_cells": int((found.gaps.uncovered > 0).sum()),
+        "uncovered": int(found.gaps.uncovered.sum()),
+        "gap_needs": len(found.gap_needs),
+        "unused": len(found.unused),
+        "to_recheck": len(found.to_recheck),
+    }
+
+
 CALLS = {
     "open_referrals": WorkspaceCall(
         "`followup.open_referrals` (no filter, page 1)", _open_referrals
@@ -153,5 +207,17 @@ CALLS = {
         "`interviews.interview_page` (one household's code)", _interview_page_code
     ),
     "household_card": WorkspaceCall("`households.household_card`", _household_card),
-    "propose_partners": WorkspaceCall("`directory.propose_partners`", _propose_partners),
+    "propose_partners": WorkspaceCall(
+        "`directory.propose_partners`", _propose_partners, DIRECTORY_TARGET
+    ),
+    "directory_search": WorkspaceCall(
+        "`search_partners` + `partner_records` (a word and an area, page 1)",
+        _directory_search,
+        DIRECTORY_TARGET,
+    ),
+    "coverage_section": WorkspaceCall(
+        "`coverage.coverage_section` (needs, gaps, partners to look at)",
+        _coverage_section,
+        DIRECTORY_TARGET,
+    ),
 }
