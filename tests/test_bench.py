@@ -92,6 +92,20 @@ def test_the_workspace_items_open_the_records_chosen_for_them(quick):
         assert len(size.referral_moves.seconds) == len(size.referral_sends.seconds) > 0
 
 
+def test_the_directory_items_find_partners_gaps_and_entries_to_check(quick):
+    """The demo directory: the search's word and area find partners whose records hold
+    referrals; the coverage counts every need of the period and finds the demo's gaps."""
+    result, _, _ = quick
+    for size in result.results:
+        found = size.workspace_calls["directory_search"].counts
+        section = size.workspace_calls["coverage_section"].counts
+        assert 0 < found["cards"] <= found["partners"]
+        assert found["received"] > 0
+        assert 9_000 < section["needs"] <= size.dataset.needs
+        assert 0 < section["uncovered"] < section["needs"]
+        assert section["gap_needs"] >= section["gap_cells"] > 0
+
+
 def test_chromium_draws_and_redraws_the_cruscotto_or_says_why_not(quick):
     """The quick run's one browser session: Rete at 10k logged in, drew its five charts, and
     drew them again after an area was chosen (the bare page and the demo volume are left to
