@@ -5,6 +5,7 @@ out; never the database.
   presenting, whole-number ticks for counts, plain-text names) and the helpers the builders
   draft with.
 - `cruscotto`: the Cruscotto's five charts.
+- `network`: the network's gaps («Copertura della rete», and the meeting deck).
 
 Streamlit should draw the figures with `theme=None`, otherwise its own theme replaces this
 template.
@@ -45,16 +46,19 @@ from rete.charts.cruscotto import (
     neighbourhood_need_heatmap,
     referral_outcomes_bar,
 )
+from rete.charts.network import GAPS_AXIS, NO_GAPS_MESSAGE, network_gaps_bar
 
 __all__ = [
     "AXIS_STYLE",
     "COUNT_FORMAT",
     "EMPTY_MESSAGE",
     "FONT_FAMILY",
+    "GAPS_AXIS",
     "GRID_COLOUR",
     "HEATMAP_SCALE",
     "NEEDS_AXIS",
     "NOT_KNOWN",
+    "NO_GAPS_MESSAGE",
     "OTHERS_SCALE",
     "OTHERS_TICK",
     "OUTCOME_CANCELLED",
@@ -77,5 +81,6 @@ __all__ = [
     "needs_by_area_bar",
     "neighbourhood_area_stacked",
     "neighbourhood_need_heatmap",
+    "network_gaps_bar",
     "referral_outcomes_bar",
 ]

@@ -202,11 +202,9 @@ def _italian_layout(fig: _Draft, title: str, scale: Scale) -> _Draft:
     return fig
 
 
-def _empty(fig: _Draft) -> go.Figure:
-    """A figure with nothing to draw says so instead of showing empty axes."""
-    fig.add_annotation(
-        text=EMPTY_MESSAGE, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper"
-    )
+def _empty(fig: _Draft, message: str = EMPTY_MESSAGE) -> go.Figure:
+    """A figure with nothing to draw says so (`message`) instead of showing empty axes."""
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig.figure()
