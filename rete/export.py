@@ -1,11 +1,12 @@
 """Tables for spreadsheets: CSV that Italian Excel and LibreOffice open as they are, and the one
-rule that keeps a cell from running as a formula. Every CSV or Excel file Rete writes goes
-through `spreadsheet_text` (the Cruscotto's downloads today, the meeting exports later).
+rule that keeps a cell from running as a formula. Every CSV cell Rete writes goes through
+`spreadsheet_text`, every Excel row through `append_xlsx_row`; both ask `runnable`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -15,12 +16,26 @@ from rete import formats
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
+def runnable(value: object) -> bool:
+    """A text a spreadsheet could run: = + - @, tab, carriage return or NUL first."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
 def spreadsheet_text(value: object) -> object:
-    """A text a spreadsheet could run (= + - @, tab, carriage return, NUL first) is written
-    with a leading apostrophe, which makes the cell plain text; anything else as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """For a CSV cell: a text a spreadsheet could run is written with a leading apostrophe,
+    which makes the cell plain text; anything else as it is."""
+    return "'" + value if runnable(value) and isinstance(value, str) else value
+
+
+def append_xlsx_row(sheet: Any, values: Sequence[object]) -> None:
+    """For an .xlsx sheet (openpyxl): the row, each text a spreadsheet could run stored as a
+    text cell marked "quote prefix" — Excel and LibreOffice show it as typed, without the
+    apostrophe a CSV needs, and never evaluate it (openpyxl would store "=…" as a formula)."""
+    sheet.append(list(values))
+    for cell in sheet[sheet.max_row]:
+        if runnable(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def to_csv(

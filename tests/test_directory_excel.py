@@ -85,7 +85,7 @@ def test_the_headers_are_italian_on_a_frozen_first_row(sheet):
 def test_one_row_per_contact_person_of_the_active_partners_the_primary_first(sheet):
     people = [(row[0], row[column("Referente")]) for row in rows(sheet)]
     assert people == [
-        ("'=cmd|'/C calc'!A0", "'+Lia"),
+        ("=cmd|'/C calc'!A0", "+Lia"),
         ("Dimora", "Zeno"),
         ("Dimora", "Anna"),
         ("Dimora", "Bruno"),
@@ -117,12 +117,16 @@ def test_a_contact_row_carries_the_partner_and_the_contact(sheet):
     assert rows(sheet)[4][column("Referente principale")] is None  # no contact at all
 
 
-def test_cells_a_spreadsheet_would_run_are_written_as_text(sheet):
+def test_cells_a_spreadsheet_would_run_are_written_as_text_shown_as_typed(sheet):
+    """Text cells marked "quote prefix": never evaluated, and no apostrophe to see."""
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             assert cell.data_type != "f", cell.coordinate
+            if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                assert cell.data_type == "s" and cell.quotePrefix, cell.coordinate
     bruno = rows(sheet)[3]
-    assert (bruno[column("Ruolo")], bruno[column("Telefono")]) == ("'@SUM(1+1)", "'-1")
+    assert (bruno[column("Ruolo")], bruno[column("Telefono")]) == ("@SUM(1+1)", "-1")
+    assert not sheet["A3"].quotePrefix  # «Dimora»: nothing to guard
     assert bruno[column("Canale preferito")] == "E-mail"
 
 
@@ -138,7 +142,7 @@ def test_columns_are_wide_enough_to_read(sheet):
         header: sheet.column_dimensions[chr(ord("A") + index)].width
         for index, header in enumerate(HEADERS)
     }
-    assert widths["Ente"] >= len("'=cmd|'/C calc'!A0")
+    assert widths["Ente"] >= len("=cmd|'/C calc'!A0")
     assert widths["E-mail"] >= len("zeno@dimora.example")
     assert all(10 <= width <= 50 for width in widths.values())
 

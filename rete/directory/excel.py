@@ -3,7 +3,7 @@
 Business contacts of the active partners only (a partner's contact persons are not tenant
 data; nothing about households is read here). A partner without contact persons still gets
 its row, with the contact's cells empty, so the handout lists every partner of the network.
-Every text goes through `rete.export.spreadsheet_text`, so a name typed as `=cmd` stays text.
+Every row goes through `rete.export.append_xlsx_row`, so a name typed as `=cmd` stays text.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from rete.directory.edit import CONTACT_CHANNELS
 from rete.directory.search import covered_in_words, folded, register_fold, served_in_words
-from rete.export import spreadsheet_text
+from rete.export import append_xlsx_row
 from rete.models import Contact, Partner
 from rete.taxonomy import PARTNER_KINDS
 
@@ -129,7 +129,7 @@ def directory_workbook(engine: Engine) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([spreadsheet_text(value) for value in row])
+        append_xlsx_row(sheet, row)
     _format(sheet, rows)
     buffer = io.BytesIO()
     book.save(buffer)

@@ -10,6 +10,7 @@ before the municipality, then the share it took in charge of such needs before, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, case, func, or_, select
@@ -99,7 +100,7 @@ def propose_partners(engine: Engine, category_id: int, neighbourhood_id: int) ->
         ).all()
         ids = [row[0] for row in candidates]
         record = _record(session, category_id, ids)
-        contacts = _contacts(session, ids)
+        contacts = contacts_by_partner(session, ids)
     proposals = []
     for partner_id, name, kind, is_exact, is_near in candidates:
         answered, taken, mean_days = record.get(partner_id, (0, 0, None))
@@ -151,7 +152,10 @@ def _record(
     }
 
 
-def _contacts(session: Session, partner_ids: list[int]) -> dict[int, list[ContactCard]]:
+def contacts_by_partner(
+    session: Session, partner_ids: Sequence[int]
+) -> dict[int, list[ContactCard]]:
+    """Each partner's contact persons, the primary first, then by name."""
     found: dict[int, list[ContactCard]] = {}
     for contact in session.scalars(
         select(Contact)
@@ -208,4 +212,4 @@ def active_partners(engine: Engine) -> list[tuple[int, str]]:
 
 def partner_contacts(engine: Engine, partner_id: int) -> list[ContactCard]:
     with Session(engine) as session:
-        return _contacts(session, [partner_id]).get(partner_id, [])
+        return contacts_by_partner(session, [partner_id]).get(partner_id, [])

@@ -43,7 +43,7 @@ from sqlalchemy.sql import ColumnElement
 
 from rete import config
 from rete.db import read_setting
-from rete.directory.ranking import TAKEN, ContactCard, _contacts
+from rete.directory.ranking import TAKEN, ContactCard, contacts_by_partner
 from rete.filters import Filters, month_add, month_last_day, month_of, month_range
 from rete.models import (
     Category,
@@ -312,7 +312,7 @@ def _cards(session: Session, rows: Sequence[Any], today: dt.date) -> list[Partne
         return []
     covered = covered_in_words(session, ids)
     served = served_in_words(session, ids)
-    contacts = _contacts(session, ids)
+    contacts = contacts_by_partner(session, ids)
     cutoff = recheck_cutoff(today, recheck_months(session))
     return [
         PartnerCard(
