@@ -8,11 +8,15 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
-from rete import access, auth, bootstrap, demo
+from sqlalchemy import Engine, select
+
+from rete import access, auth, bootstrap, demo, hsds
 from rete.config import load_settings
-from rete.db import get_engine, schema_state, session_scope, upgrade
+from rete.db import check_schema, get_engine, schema_state, session_scope, upgrade
 from rete.errors import ReteError
+from rete.models import User
 
 Handler = Callable[[argparse.Namespace], str]
 
@@ -103,6 +107,65 @@ def cmd_status(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def _filled_engine() -> Engine:
+    """The database, refused when it has no schema yet or one of another version."""
+    engine = _engine()
+    if check_schema(engine).is_empty:
+        raise ReteError("Il database è vuoto: crearlo prima con `python -m rete init`.")
+    return engine
+
+
+def cmd_export_hsds(args: argparse.Namespace) -> str:
+    """Export the partner directory as Open Referral HSDS 3.0: a zip of CSVs with the official
+    datapackage.json, or HSDS JSON when the file name ends in .json.
+
+    Example: python -m rete export-hsds rete-enti.zip
+    """
+    path = Path(args.out)
+    count = hsds.export_file(_filled_engine(), path)
+    return f"Elenco della rete esportato in {path} (HSDS 3.0): {count} enti."
+
+
+def cmd_import_hsds(args: argparse.Namespace) -> str:
+    """Import partners from an HSDS directory (3.0 or 1.x): a zip, a folder of CSVs or a JSON
+    file. Shows what would be added, updated or left out, and every problem; writes all or
+    nothing, recorded in the audit trail under the user given with --user.
+
+    Example: python -m rete import-hsds enti-como.zip --dry-run
+    (then: python -m rete import-hsds enti-como.zip --user mrossi)
+    """
+    engine = _filled_engine()
+    actor = None
+    if not args.dry_run:
+        if not args.user:
+            raise ReteError(
+                "Indicare con --user chi importa (un utente operatore o admin): l'importazione "
+                "va nel registro attività a suo nome. Per vedere soltanto l'anteprima: --dry-run."
+            )
+        actor = _editor(engine, args.user)
+    preview = hsds.preview_path(engine, Path(args.path))
+    report = "\n".join(preview.lines())
+    if preview.errors:
+        raise ReteError(f"importazione non eseguita.\n{report}")
+    if actor is None:
+        return f"{report}\n\nProva (--dry-run): non è stato scritto nulla."
+    if not preview.can_import:
+        return f"{report}\n\nNulla da importare."
+    with session_scope(engine) as session:
+        result = hsds.commit_import(session, actor, preview)
+    return f"{report}\n\n{result.summary()}"
+
+
+def _editor(engine: Engine, username: str) -> auth.CurrentUser:
+    with session_scope(engine) as session:
+        user = session.scalar(select(User).where(User.username == username, User.active))
+        if user is None:
+            raise ReteError(f"Nessun utente attivo «{username}»: indicarne uno esistente.")
+        who = auth.CurrentUser(user.id, user.username, user.display_name, user.role)
+    access.require(who.role, access.may_edit_records, "importare enti nell'elenco della rete")
+    return who
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m rete",
@@ -151,6 +214,16 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--name", help="nome mostrato")
 
     add("status", cmd_status)
+
+    export_hsds = add("export-hsds", cmd_export_hsds)
+    export_hsds.add_argument("out", metavar="OUT", help="file da scrivere: .zip oppure .json")
+
+    import_hsds = add("import-hsds", cmd_import_hsds)
+    import_hsds.add_argument("path", metavar="PATH", help="zip, cartella di CSV o file JSON")
+    import_hsds.add_argument(
+        "--dry-run", action="store_true", help="mostra l'anteprima senza scrivere nulla"
+    )
+    import_hsds.add_argument("--user", help="utente (operatore o admin) che importa")
     return parser
 
 

@@ -21,7 +21,14 @@ def commands() -> dict:
 
 
 def test_every_command_has_help_with_an_example():
-    assert set(commands()) == {"init", "demo", "create-user", "status"}
+    assert set(commands()) == {
+        "init",
+        "demo",
+        "create-user",
+        "status",
+        "export-hsds",
+        "import-hsds",
+    }
     for name, sub in commands().items():
         assert sub.description, name
         assert "Example: python -m rete " + name in sub.description, name
