@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rete import auth, db, readmodel, records, referrals, taxonomy, writes
-from rete.directory import edit
 from rete.db import session_scope
+from rete.directory import edit
 from rete.errors import PermissionDenied
 from rete.models import AuditEntry, Category, Contact, Interview, Need, Partner, Referral, User
 
