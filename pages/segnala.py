@@ -10,6 +10,11 @@ today = database.today()
 
 st.title("Segnala a un ente")
 need_id = links.id_from_url("bisogno")
+partner_id = links.id_from_url("ente")
+if need_id is None and partner_id is not None:  # from the directory: the partner first
+    with messages.friendly_errors():
+        referral_form.need_for_partner(app_db, user, partner_id)
+    st.stop()
 if need_id is None:
     st.info(
         "Si segnala un bisogno registrato in un colloquio: aprire la scheda del nucleo e "

@@ -81,6 +81,14 @@ PAGES: tuple[PageSpec, ...] = (
         "Analisi",
     ),
     PageSpec(
+        "rete",
+        "pages/rete_enti.py",
+        "Rete",
+        ":material/hub:",
+        EVERYONE,
+        "La rete",
+    ),
+    PageSpec(
         "registro",
         "pages/registro.py",
         "Registro attività",

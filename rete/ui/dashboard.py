@@ -45,12 +45,18 @@ def _cached_headline(url: str, version: int, filters: Filters, now: dt.date) -> 
 
 def chart_frames(app_db: AppDatabase, filters: Filters, now: dt.date) -> queries.ChartFrames:
     """The five charts' frames, cached per database, data version, filters and day."""
-    return _cached_frames(engine_url(app_db), current_version(app_db), filters, now)
+    frames: queries.ChartFrames = _cached_frames(
+        engine_url(app_db), current_version(app_db), filters, now
+    )
+    return frames
 
 
 def headline(app_db: AppDatabase, filters: Filters, now: dt.date) -> queries.Headline:
     """The KPI tiles' numbers, cached like the charts' frames."""
-    return _cached_headline(engine_url(app_db), current_version(app_db), filters, now)
+    top: queries.Headline = _cached_headline(
+        engine_url(app_db), current_version(app_db), filters, now
+    )
+    return top
 
 
 def forget_results() -> None:
@@ -208,9 +214,14 @@ def neighbourhood_rates(app_db: AppDatabase, filters: Filters) -> pd.DataFrame:
 
 def short_period(filters: Filters) -> str:
     """The period as a chart title says it: 'dic 2025 – nov 2026', 'nov 2026'."""
-    if filters.start == filters.end:
-        return month_label(filters.start, short=True)
-    return f"{month_label(filters.start, short=True)} – {month_label(filters.end, short=True)}"
+    return short_range(filters.start, filters.end)
+
+
+def short_range(start: int, end: int) -> str:
+    """Months start..end (yyyymm) as a chart title says them."""
+    if start == end:
+        return month_label(start, short=True)
+    return f"{month_label(start, short=True)} – {month_label(end, short=True)}"
 
 
 def previous_label(filters: Filters) -> str:

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 import streamlit as st
 
+from rete.directory import ContactCard
+from rete.directory.edit import CONTACT_CHANNELS
 from rete.ui.forms import plain
 
 _EXTENSION = re.compile(r"\b(?:int|interno|ext)\b\.?", re.IGNORECASE)
@@ -73,3 +75,17 @@ def channel_links(phone: str | None, email: str | None) -> list[str]:
     if email and _EMAIL.match(email):
         parts.append(f":material/mail: [{plain(email)}](mailto:{quote(email, '@')})")
     return parts
+
+
+def contact_line(contact: ContactCard) -> str:
+    """'**Anna Bianchi** (assistente sociale) · [0332 255 111](tel:0332255111) · …' with
+    `tel:` and `mailto:` links, the primary contact and the preferred channel said; every text
+    escaped, every address reduced to what it may hold."""
+    parts = [f"**{plain(contact.name)}**" + (f" ({plain(contact.role)})" if contact.role else "")]
+    parts += channel_links(contact.phone, contact.email)
+    if contact.is_primary:
+        parts.append("referente principale")
+    if contact.preferred_channel:
+        label = CONTACT_CHANNELS.get(contact.preferred_channel, contact.preferred_channel)
+        parts.append(f"preferisce: {plain(label.lower())}")
+    return " · ".join(parts)

@@ -32,16 +32,54 @@ def need_summary(app_db: AppDatabase, user: Actor, need_id: int) -> NeedSummary:
     return households.need_summary(app_db.engine, user, need_id)
 
 
-def contact_line(contact: ContactCard) -> str:
-    """'**Anna Bianchi** (assistente sociale) · [0332 255 111](tel:0332255111) · …' with
-    `tel:` and `mailto:` links; every text escaped, every address reduced to what it may hold."""
-    parts = [f"**{plain(contact.name)}**" + (f" ({plain(contact.role)})" if contact.role else "")]
-    parts += links.channel_links(contact.phone, contact.email)
-    if contact.is_primary:
-        parts.append("referente principale")
-    if contact.preferred_channel:
-        parts.append(f"preferisce: {plain(contact.preferred_channel)}")
-    return " · ".join(parts)
+def need_for_partner(app_db: AppDatabase, user: Actor, partner_id: int) -> None:
+    """«Segnala un bisogno a questo ente» from the directory: find the household by its code,
+    then pick one of its open needs; the referral form opens with this partner chosen."""
+    names = dict(directory.active_partners(app_db.engine))
+    if partner_id not in names:
+        st.warning(
+            "Questo ente non è attivo nella rete: scegliere un altro ente nella pagina «Rete».",
+            icon=":material/block:",
+        )
+        return
+    st.markdown(f"Segnalare a **{plain(names[partner_id])}** un bisogno di quale nucleo?")
+    text = st.text_input(
+        "Codice del nucleo",
+        key=f"forpartner{partner_id}_code",
+        placeholder="ad esempio VA-000123",
+        max_chars=40,
+        live="300ms",
+    )
+    if not text.strip():
+        return
+    matches = households.find_households(app_db.engine, text)
+    if not matches:
+        st.info("Nessun nucleo con un codice che inizia così.", icon=":material/search_off:")
+        return
+    if len(matches) > 1:
+        st.caption("Più nuclei iniziano così: scrivere il codice intero.")
+        for match in matches:
+            st.markdown(plain(f"{match.code} · {match.neighbourhood}"))
+        return
+    card = households.household_card(app_db.engine, user, matches[0].id)
+    open_needs = [
+        need
+        for interview in card.interviews
+        if not interview.deleted
+        for need in interview.needs
+        if need.status in ("open", "in_progress")
+    ]
+    st.markdown(plain(f"Nucleo {card.code} · {card.neighbourhood} ({card.municipality})"))
+    if not open_needs:
+        st.info("Questo nucleo non ha bisogni aperti.", icon=":material/task_alt:")
+        return
+    for need in open_needs:
+        st.page_link(
+            links.REFERRAL_PAGE,
+            label=plain(f"{need.area} · {need.name}"),
+            icon=":material/send:",
+            query_params={"bisogno": str(need.id), "ente": str(partner_id)},
+        )
 
 
 def _need_box(need: NeedSummary) -> None:
@@ -128,7 +166,7 @@ def _contact(prefix: str, contacts: list[ContactCard]) -> int | None:
     chosen = st.radio(
         "Referente",
         list(by_id),
-        format_func=lambda key: contact_line(by_id[key]),
+        format_func=lambda key: links.contact_line(by_id[key]),
         key=f"{prefix}contact",
     )
     forms.field_error(prefix, "contact")

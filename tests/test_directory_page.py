@@ -1,0 +1,257 @@
+"""The «Rete» page driven as its users would, through Streamlit's AppTest: the search, a
+partner's card, the editor (a save, a refused value, a refused concurrent save, a new partner),
+«Chi può aiutare?», the coverage and the exports; direzione reads and never edits."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from rete import auth, bootstrap, db
+from rete.db import session_scope
+from rete.directory import edit
+from rete.models import AuditEntry, Contact, Partner, User
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+TIMEOUT = 120
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("directory") / "demo.db"
+    url = f"sqlite:///{path}"
+    bootstrap.initialise(db.get_engine(url), with_demo=True, households=60, seed=7)
+    db.dispose_engine(url)
+    return path
+
+
+@pytest.fixture
+def url(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    copy = tmp_path / "rete.db"
+    shutil.copyfile(demo_file, copy)
+    address = f"sqlite:///{copy}"
+    monkeypatch.setenv("RETE_DATABASE_URL", address)
+    yield address
+    db.dispose_engine(address)
+
+
+def user(url: str, username: str) -> auth.CurrentUser:
+    with Session(db.get_engine(url)) as session:
+        row = session.scalar(select(User).where(User.username == username))
+    return auth.CurrentUser(row.id, row.username, row.display_name, row.role)
+
+
+def open_page(url: str, username: str, **params: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.session_state["rete_user"] = user(url, username)
+    app.run()
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.switch_page("pages/rete_enti.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def a_partner(url: str) -> Partner:
+    """An active demo partner with at least two contact persons."""
+    with Session(db.get_engine(url)) as session:
+        two = (
+            select(Contact.partner_id)
+            .group_by(Contact.partner_id)
+            .having(func.count() >= 2)
+            .scalar_subquery()
+        )
+        return session.scalars(
+            select(Partner).where(Partner.active, Partner.id.in_(two)).order_by(Partner.id)
+        ).first()
+
+
+def texts(app: AppTest) -> str:
+    return "\n".join(
+        [m.value for m in app.markdown]
+        + [c.value for c in app.caption]
+        + [t.value for t in app.text]
+    )
+
+
+def errors(app: AppTest) -> str:
+    """The error messages as the user reads them (the page escapes Markdown)."""
+    return "\n".join(e.value.replace("\\", "") for e in app.error)
+
+
+def buttons(app: AppTest) -> set[str]:
+    return {b.label for b in app.button}
+
+
+# --- The search
+
+
+def test_the_search_ignores_accents_and_case_and_finds_a_partner_by_its_contact(url):
+    partner = a_partner(url)
+    with Session(db.get_engine(url)) as session:
+        contact = session.scalars(select(Contact).where(Contact.partner_id == partner.id)).first()
+    app = open_page(url, "operatore")
+    shown = texts(app)
+    assert "enti trovati" in shown
+    surname = contact.name.split()[-1]
+    shouted = surname.upper().replace("A", "À")  # «ROSSÌ»: accents and case do not count
+    app.text_input(key="dir_text").input(shouted).run()
+    found = texts(app)
+    assert partner.name.replace(".", "\\.") in found or partner.name in found
+    assert contact.name in found
+    assert "tel:" in found  # the contact's direct channels are links
+
+
+def test_a_search_that_matches_nothing_says_so_and_how_to_widen_it(url):
+    app = open_page(url, "direzione")
+    app.text_input(key="dir_text").input("nessun ente si chiama così zzzz").run()
+    assert any("Nessun ente corrisponde" in info.value for info in app.info)
+
+
+# --- Who edits, who reads
+
+
+def test_direzione_reads_the_directory_but_has_no_way_to_change_it(url):
+    partner = a_partner(url)
+    app = open_page(url, "direzione")
+    assert "Nuovo ente" not in buttons(app)
+    assert not [link for link in app.get("page_link") if "Segnala" in str(link.proto.label)]
+    app = open_page(url, "direzione", ente=str(partner.id))
+    assert {"Modifica", "Elimina", "Disattiva", "Verificato oggi"}.isdisjoint(buttons(app))
+    app = open_page(url, "direzione", ente=str(partner.id), modifica="1")
+    assert not [t for t in app.text_input if t.key and t.key.startswith("pf")]
+
+
+def test_operatore_opens_a_partner_and_finds_its_actions(url):
+    partner = a_partner(url)
+    app = open_page(url, "operatore", ente=str(partner.id))
+    assert {"Modifica", "Verificato oggi", "Disattiva", "Elimina"} <= buttons(app)
+    links = [link for link in app.get("page_link") if "Segnala" in str(link.proto.label)]
+    assert len(links) == 1
+    assert f"ente={partner.id}" in str(links[0].proto)
+
+
+# --- The editor
+
+
+def test_an_edit_is_saved_audited_and_shown_on_the_card(url):
+    partner = a_partner(url)
+    app = open_page(url, "operatore", ente=str(partner.id), modifica="1")
+    form = f"pf{partner.id}_"
+    app.text_input(key=f"{form}c0_phone").input("0332 987654").run()
+    app.button(key=f"{form}save").click().run()
+    assert not app.exception, app.exception
+    with Session(db.get_engine(url)) as session:
+        phones = session.scalars(select(Contact.phone).where(Contact.partner_id == partner.id))
+        assert "0332 987654" in set(phones)
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "partner").order_by(AuditEntry.id.desc())
+        ).first()
+        assert entry.entity_id == partner.id and entry.user_id == user(url, "operatore").id
+    assert any("salvato" in s.value for s in app.success)
+
+
+def test_a_wrong_phone_is_refused_next_to_its_field_and_everything_typed_is_kept(url):
+    partner = a_partner(url)
+    app = open_page(url, "operatore", ente=str(partner.id), modifica="1")
+    form = f"pf{partner.id}_"
+    app.text_input(key=f"{form}name").input("Nome nuovo dell'ente").run()
+    app.text_input(key=f"{form}c0_phone").input("12345").run()
+    app.button(key=f"{form}save").click().run()
+    assert "non sembra un numero italiano" in errors(app)
+    assert app.text_input(key=f"{form}name").value == "Nome nuovo dell'ente"
+    assert app.text_input(key=f"{form}c0_phone").value == "12345"
+    with Session(db.get_engine(url)) as session:
+        assert session.get(Partner, partner.id).name == partner.name
+
+
+def test_a_second_editor_s_save_is_refused_and_keeps_what_was_typed(url):
+    partner = a_partner(url)
+    app = open_page(url, "operatore", ente=str(partner.id), modifica="1")
+    form = f"pf{partner.id}_"
+    app.text_input(key=f"{form}address").input("Via del primo editore 1").run()
+    with session_scope(db.get_engine(url)) as session:  # someone else saves meanwhile
+        data, version = edit.partner_input(session, partner.id)
+        changed = edit.PartnerInput(**{**data.__dict__, "address": "Via dell'altro 2"})
+        edit.update_partner(session, user(url, "admin"), partner.id, changed, version=version)
+    app.button(key=f"{form}save").click().run()
+    assert "Qualcun altro ha salvato" in errors(app)
+    assert app.text_input(key=f"{form}address").value == "Via del primo editore 1"
+    with Session(db.get_engine(url)) as session:
+        assert session.get(Partner, partner.id).address == "Via dell'altro 2"
+
+
+def test_a_new_partner_needs_a_contact_reachable_directly_then_is_created(url):
+    with Session(db.get_engine(url)) as session:
+        before = session.scalar(select(func.count()).select_from(Partner))
+    app = open_page(url, "operatore", ente="nuovo")
+    form = "pfnuovo_"
+    app.text_input(key=f"{form}name").input("Associazione Prova Nuova").run()
+    first_need = app.multiselect(key=f"{form}category_ids").options[1]
+    app.multiselect(key=f"{form}category_ids").select(first_need).run()
+    place = app.multiselect(key=f"{form}neighbourhood_ids").options[0]
+    app.multiselect(key=f"{form}neighbourhood_ids").select(place).run()
+    app.text_input(key=f"{form}c0_name").input("Giulia Verdi").run()
+    app.button(key=f"{form}save").click().run()
+    assert "né telefono né e-mail" in errors(app)
+    app.text_input(key=f"{form}c0_email").input("giulia.verdi@prova.it").run()
+    app.button(key=f"{form}save").click().run()
+    assert not app.exception, app.exception
+    with Session(db.get_engine(url)) as session:
+        assert session.scalar(select(func.count()).select_from(Partner)) == before + 1
+        created = session.scalar(select(Partner).where(Partner.name == "Associazione Prova Nuova"))
+        assert created is not None and created.active
+
+
+def test_deactivating_a_partner_keeps_it_and_says_so(url):
+    partner = a_partner(url)
+    app = open_page(url, "operatore", ente=str(partner.id))
+    app.button(key=f"pa{partner.id}_toggle").click().run()
+    assert not app.exception, app.exception
+    with Session(db.get_engine(url)) as session:
+        assert session.get(Partner, partner.id).active is False
+    assert any("disattivato" in s.value for s in app.success)
+
+
+# --- Chi può aiutare?, coverage, exports
+
+
+def test_who_can_help_ranks_partners_with_the_reason_in_words(url):
+    app = open_page(url, "direzione")
+    app.segmented_control(key="dir_view").set_value("aiuto").run()
+    need = app.selectbox(key="help_need")
+    place = app.selectbox(key="help_place")
+    found = False
+    for need_option in need.options[:40]:
+        app.selectbox(key="help_need").set_value(need_option)
+        app.selectbox(key="help_place").set_value(place.options[0]).run()
+        if any("copre" in c.value for c in app.caption):
+            found = True
+            break
+    assert found, "no demo need with a partner in the first neighbourhood"
+    assert any("serve" in c.value for c in app.caption)
+
+
+def test_the_coverage_view_shows_its_four_sections(url):
+    app = open_page(url, "direzione")
+    app.segmented_control(key="dir_view").set_value("copertura").run()
+    assert not app.exception, app.exception
+    headers = {h.value for h in app.header}
+    assert {"Bisogni e enti che li coprono", "Buchi della rete", "Da ricontrollare"} <= headers
+    assert "Enti mai usati nel periodo" in headers
+
+
+def test_exports_are_for_everyone_and_the_import_only_for_those_who_edit(url):
+    app = open_page(url, "direzione")
+    app.segmented_control(key="dir_view").set_value("scambio").run()
+    labels = {b.proto.label for b in app.get("download_button")}
+    assert {"Open Referral (zip di CSV)", "Open Referral (JSON)", "Referenti (Excel)"} <= labels
+    assert not app.get("file_uploader")
+    app = open_page(url, "operatore")
+    app.segmented_control(key="dir_view").set_value("scambio").run()
+    assert app.get("file_uploader")
