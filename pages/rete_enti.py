@@ -45,7 +45,8 @@ with messages.friendly_errors():
         if st.button("Tutti gli enti", icon=":material/arrow_back:"):
             st.query_params.clear()
             st.rerun()
-        period, start, end = directory_view.record_period(today)
+        with st.columns([1, 2])[0]:
+            period, start, end = directory_view.record_period(today)
         cards = search.partner_cards(app_db.engine, [partner_id], today=today)
         if not cards:
             st.warning(
@@ -77,7 +78,8 @@ with messages.friendly_errors():
             partner_form.open_editor(None)
             st.rerun()
         query = directory_view.search_form(tax)
-        period, start, end = directory_view.record_period(today)
+        with st.columns([1, 2])[0]:
+            period, start, end = directory_view.record_period(today)
         page_key = "dir_page"
         if st.session_state.get("dir_last_query") != query:  # a new search starts on page 1
             st.session_state["dir_last_query"] = query

@@ -255,3 +255,64 @@ def test_exports_are_for_everyone_and_the_import_only_for_those_who_edit(url):
     app = open_page(url, "operatore")
     app.segmented_control(key="dir_view").set_value("scambio").run()
     assert app.get("file_uploader")
+
+
+def test_a_partner_chosen_in_the_directory_stays_chosen_in_the_referral_form(url):
+    """«Segnala un bisogno a questo ente» → the household's need → the referral form opens with
+    that partner chosen, under «Un altro ente della rete» when it is not proposed for the need."""
+    from rete import directory
+    from rete.models import Household, Interview, Need
+
+    engine = db.get_engine(url)
+    with Session(engine) as session:
+        need, place = session.execute(
+            select(Need, Household.neighbourhood_id)
+            .join(Interview, Interview.id == Need.interview_id)
+            .join(Household, Household.id == Interview.household_id)
+            .where(Need.status == "open")
+            .order_by(Need.id)
+        ).first()
+        active = session.scalars(select(Partner.id).where(Partner.active)).all()
+    proposed = {p.partner_id for p in directory.propose_partners(engine, need.category_id, place)}
+    outsider = next(id_ for id_ in active if id_ not in proposed)
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.session_state["rete_user"] = user(url, "operatore")
+    app.run()
+    app.query_params["bisogno"] = str(need.id)
+    app.query_params["ente"] = str(outsider)
+    app.switch_page("pages/segnala.py").run()
+    assert not app.exception, app.exception
+    prefix = f"ref{need.id}_"
+    assert app.radio(key=f"{prefix}partner").value == -1  # «Un altro ente della rete»
+    assert app.selectbox(key=f"{prefix}other").value == outsider
+    if proposed:
+        app.query_params["ente"] = str(min(proposed))
+        fresh = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        fresh.session_state["rete_user"] = user(url, "operatore")
+        fresh.run()
+        fresh.query_params["bisogno"] = str(need.id)
+        fresh.query_params["ente"] = str(min(proposed))
+        fresh.switch_page("pages/segnala.py").run()
+        assert fresh.radio(key=f"{prefix}partner").value == min(proposed)
+
+
+def test_segnala_from_a_partner_lists_the_household_s_open_needs(url):
+    from rete.models import Household, Interview, Need
+
+    partner = a_partner(url)
+    with Session(db.get_engine(url)) as session:
+        code = session.scalar(
+            select(Household.code)
+            .join(Interview, Interview.household_id == Household.id)
+            .join(Need, Need.interview_id == Interview.id)
+            .where(Need.status == "open", Interview.deleted_at.is_(None))
+            .order_by(Household.code)
+        )
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.session_state["rete_user"] = user(url, "operatore")
+    app.run()
+    app.query_params["ente"] = str(partner.id)
+    app.switch_page("pages/segnala.py").run()
+    app.text_input(key=f"forpartner{partner.id}_code").input(code).run()
+    needs = [link for link in app.get("page_link") if "bisogno=" in str(link.proto)]
+    assert needs and all(f"ente={partner.id}" in str(link.proto) for link in needs)

@@ -42,15 +42,16 @@ def _table(frame: pd.DataFrame, columns: dict[str, str]) -> None:
 
 
 def coverage(app_db: AppDatabase, tax: Taxonomy, today: dt.date) -> None:
-    period, start, end = directory_view.record_period(today, key="cov_period", label="Periodo")
+    with st.columns([1, 2])[0]:
+        period, start, end = directory_view.record_period(today, key="cov_period", label="Periodo")
     data: network.Coverage = _section(
         engine_url(app_db), current_version(app_db), start, end, today
     )
 
     st.header("Bisogni e enti che li coprono", anchor="copertura")
     st.caption(
-        f"Bisogni rilevati nel periodo ({period}) e enti attivi che li coprono: per tutta l'area, "
-        "o almeno per uno dei suoi bisogni specifici."
+        f"{period[:1].upper()}{period[1:]}: i bisogni rilevati e gli enti attivi che li coprono, "
+        "per tutta l'area o almeno per uno dei suoi bisogni specifici."
     )
     _table(
         data.by_area,

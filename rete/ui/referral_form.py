@@ -115,11 +115,14 @@ def form(app_db: AppDatabase, user: Actor, need: NeedSummary, today: dt.date) ->
         )
     by_id = {proposal.partner_id: proposal for proposal in proposals}
     options = [*by_id, OTHER]
-    asked = links.id_from_url("ente")
+    asked = links.id_from_url("ente")  # the partner chosen in the directory, if any
     if f"{prefix}partner" not in st.session_state:
-        st.session_state[f"{prefix}partner"] = (
-            asked if asked in by_id else (options[0] if proposals else OTHER)
-        )
+        if asked in by_id:
+            st.session_state[f"{prefix}partner"] = asked
+        elif asked is not None:  # not proposed for this need: «Un altro ente», with it chosen
+            st.session_state[f"{prefix}partner"] = OTHER
+        else:
+            st.session_state[f"{prefix}partner"] = options[0] if proposals else OTHER
     partner_id: int | None = st.radio(
         "Ente",
         options,
