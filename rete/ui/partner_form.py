@@ -250,7 +250,8 @@ def editor(
         version = forms.opened_version(form, current)
         forms.changed_meanwhile(form, version, current, "questo ente")
 
-    st.subheader("Nuovo ente" if partner_id is None else "Modifica l'ente")
+    # A level-2 heading under the page's «Rete» (h1): a skipped level confuses screen readers.
+    st.header("Nuovo ente" if partner_id is None else "Modifica l'ente")
     name, kind = st.columns([2, 1])
     with name:
         _text(form, "name", "Nome dell'ente", max_chars=edit.NAME_MAX)
