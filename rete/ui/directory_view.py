@@ -181,15 +181,15 @@ def partner_card(
             st.markdown("**Sede:** " + " · ".join(office))
         contact_lines(card)
         st.caption(plain(_record_line(record, period)) + "  \n" + _verified_line(card))
-        actions = st.columns([1, 2] if not opened else [2, 1], vertical_alignment="center")
-        if not opened and actions[0].button(
+        actions = st.container(horizontal=True, vertical_alignment="center")
+        if not opened and actions.button(
             "Apri la scheda", key=f"open_{card.id}", icon=":material/open_in_full:"
         ):
             st.query_params.clear()
             st.query_params["ente"] = str(card.id)
             st.rerun()
         if access.may_edit_records(role) and card.active:
-            with actions[0 if opened else 1]:
+            with actions:
                 st.page_link(
                     REFERRAL_PAGE,
                     label="Segnala un bisogno a questo ente",
@@ -204,8 +204,8 @@ def partner_actions(app_db: AppDatabase, user: Actor, card: PartnerCard, today: 
     if not access.may_edit_records(user.role):
         return
     form = f"pa{card.id}_"
-    edit_button, verify, active, delete = st.columns(4)
-    if edit_button.button("Modifica", key=f"{form}edit", icon=":material/edit:", type="primary"):
+    row = st.container(horizontal=True)  # the buttons side by side, not spread over the page
+    if row.button("Modifica", key=f"{form}edit", icon=":material/edit:", type="primary"):
         partner_form.open_editor(card.id)
         st.rerun()
 
@@ -231,15 +231,15 @@ def partner_actions(app_db: AppDatabase, user: Actor, card: PartnerCard, today: 
                 st.query_params.clear()
         st.rerun()
 
-    if verify.button("Verificato oggi", key=f"{form}verify", icon=":material/verified:",
-                     help="I dati sono stati confermati oggi con l'ente."):  # fmt: skip
+    if row.button("Verificato oggi", key=f"{form}verify", icon=":material/verified:",
+                  help="I dati sono stati confermati oggi con l'ente."):  # fmt: skip
         act("verify")
     label = "Disattiva" if card.active else "Riattiva"
-    if active.button(label, key=f"{form}toggle", icon=":material/toggle_off:",
-                     help="Un ente disattivato non viene più proposto, ma la sua storia resta."):  # fmt: skip
+    if row.button(label, key=f"{form}toggle", icon=":material/toggle_off:",
+                  help="Un ente disattivato non viene più proposto, ma la sua storia resta."):  # fmt: skip
         act("toggle")
-    if delete.button("Elimina", key=f"{form}delete", icon=":material/delete:",
-                     help="Solo per un ente mai usato: altrimenti disattivarlo."):  # fmt: skip
+    if row.button("Elimina", key=f"{form}delete", icon=":material/delete:",
+                  help="Solo per un ente mai usato: altrimenti disattivarlo."):  # fmt: skip
         act("delete")
     forms.form_error(form)
 

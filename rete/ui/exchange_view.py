@@ -34,8 +34,8 @@ def exchange(app_db: AppDatabase, user: Actor, today: dt.date) -> None:
         "leggono altri elenchi e piattaforme."
     )
     stamp = today.strftime("%Y%m%d")
-    package, as_json, workbook = st.columns(3)
-    package.download_button(
+    downloads = st.container(horizontal=True)
+    downloads.download_button(
         "Open Referral (zip di CSV)",
         data=lambda: hsds.export_zip(app_db.engine),
         file_name=f"rete_enti_hsds_{stamp}.zip",
@@ -43,7 +43,7 @@ def exchange(app_db: AppDatabase, user: Actor, today: dt.date) -> None:
         icon=":material/folder_zip:",
         key="export_hsds_zip",
     )
-    as_json.download_button(
+    downloads.download_button(
         "Open Referral (JSON)",
         data=lambda: hsds.export_json(app_db.engine),
         file_name=f"rete_enti_hsds_{stamp}.json",
@@ -51,7 +51,7 @@ def exchange(app_db: AppDatabase, user: Actor, today: dt.date) -> None:
         icon=":material/data_object:",
         key="export_hsds_json",
     )
-    workbook.download_button(
+    downloads.download_button(
         "Referenti (Excel)",
         data=lambda: excel.directory_workbook(app_db.engine),
         file_name=f"rete_referenti_{stamp}.xlsx",

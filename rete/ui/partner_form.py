@@ -320,8 +320,8 @@ def editor(
     )
 
     forms.form_error(form)
-    save, cancel = st.columns([1, 4])
-    if save.button("Salva", key=f"{form}save", type="primary", icon=":material/save:"):
+    buttons = st.container(horizontal=True)  # side by side, whatever the screen's width
+    if buttons.button("Salva", key=f"{form}save", type="primary", icon=":material/save:"):
         data = _entered(form, uuid)
 
         def store() -> int:
@@ -338,7 +338,7 @@ def editor(
             forms.flash(f"Ente «{data.name.strip()}» salvato.")
             close_editor(saved_id)
         st.rerun()  # refused: the messages go next to their fields, above
-    if cancel.button("Annulla", key=f"{form}cancel"):
+    if buttons.button("Annulla", key=f"{form}cancel"):
         forms.forget(form)
         close_editor(partner_id)
         st.rerun()
