@@ -332,7 +332,7 @@ def test_the_coverage_view_draws_the_gaps_chart_or_says_there_is_no_gap(
     open_view(page, "Copertura della rete")
     main = page.get_by_role("main")
     for heading in (
-        "Bisogni e enti che li coprono",
+        "Bisogni ed enti che li coprono",
         "Buchi della rete",
         "Enti mai usati nel periodo",
         "Da ricontrollare",

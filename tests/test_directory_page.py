@@ -130,7 +130,7 @@ def test_direzione_reads_the_directory_but_has_no_way_to_change_it(url):
 def test_operatore_opens_a_partner_and_finds_its_actions(url):
     partner = a_partner(url)
     app = open_page(url, "operatore", ente=str(partner.id))
-    assert {"Modifica", "Verificato oggi", "Disattiva", "Elimina"} <= buttons(app)
+    assert {"Modifica", "Verificato oggi", "Disattiva", "Sì, elimina"} <= buttons(app)
     links = [link for link in app.get("page_link") if "Segnala" in str(link.proto.label)]
     assert len(links) == 1
     assert f"ente={partner.id}" in str(links[0].proto)
@@ -208,6 +208,36 @@ def test_a_new_partner_needs_a_contact_reachable_directly_then_is_created(url):
         assert created is not None and created.active
 
 
+def test_deleting_is_refused_for_a_partner_with_referrals_and_done_for_an_unused_one(url):
+    partner = a_partner(url)  # the demo's partners all received referrals
+    app = open_page(url, "operatore", ente=str(partner.id))
+    app.button(key=f"pa{partner.id}_delete").click().run()
+    assert "Disattivarlo invece" in errors(app) or "disattivarlo invece" in errors(app)
+    with Session(db.get_engine(url)) as session:
+        assert session.get(Partner, partner.id) is not None
+        data, _ = edit.partner_input(session, partner.id)
+    with session_scope(db.get_engine(url)) as session:
+        unused = edit.create_partner(
+            session,
+            user(url, "admin"),
+            edit.PartnerInput(
+                **{
+                    **data.__dict__,
+                    "name": "Ente mai usato",
+                    "uuid": None,
+                    "contacts": tuple(
+                        edit.ContactInput(**{**c.__dict__, "id": None}) for c in data.contacts
+                    ),
+                }
+            ),
+        ).id
+    app = open_page(url, "operatore", ente=str(unused))
+    app.button(key=f"pa{unused}_delete").click().run()
+    assert not app.exception, app.exception
+    with Session(db.get_engine(url)) as session:
+        assert session.get(Partner, unused) is None
+
+
 def test_deactivating_a_partner_keeps_it_and_says_so(url):
     partner = a_partner(url)
     app = open_page(url, "operatore", ente=str(partner.id))
@@ -242,7 +272,7 @@ def test_the_coverage_view_shows_its_four_sections(url):
     app.segmented_control(key="dir_view").set_value("copertura").run()
     assert not app.exception, app.exception
     headers = {h.value for h in app.header}
-    assert {"Bisogni e enti che li coprono", "Buchi della rete", "Da ricontrollare"} <= headers
+    assert {"Bisogni ed enti che li coprono", "Buchi della rete", "Da ricontrollare"} <= headers
     assert "Enti mai usati nel periodo" in headers
 
 

@@ -48,7 +48,7 @@ def coverage(app_db: AppDatabase, tax: Taxonomy, today: dt.date) -> None:
         engine_url(app_db), current_version(app_db), start, end, today
     )
 
-    st.header("Bisogni e enti che li coprono", anchor="copertura")
+    st.header("Bisogni ed enti che li coprono", anchor="copertura")
     st.caption(
         f"{period[:1].upper()}{period[1:]}: i bisogni rilevati e gli enti attivi che li coprono, "
         "per tutta l'area o almeno per uno dei suoi bisogni specifici."

@@ -234,13 +234,18 @@ def partner_actions(app_db: AppDatabase, user: Actor, card: PartnerCard, today: 
     if row.button("Verificato oggi", key=f"{form}verify", icon=":material/verified:",
                   help="I dati sono stati confermati oggi con l'ente."):  # fmt: skip
         act("verify")
-    label = "Disattiva" if card.active else "Riattiva"
-    if row.button(label, key=f"{form}toggle", icon=":material/toggle_off:",
+    label, icon = ("Disattiva", "toggle_off") if card.active else ("Riattiva", "toggle_on")
+    if row.button(label, key=f"{form}toggle", icon=f":material/{icon}:",
                   help="Un ente disattivato non viene più proposto, ma la sua storia resta."):  # fmt: skip
         act("toggle")
-    if row.button("Elimina", key=f"{form}delete", icon=":material/delete:",
-                  help="Solo per un ente mai usato: altrimenti disattivarlo."):  # fmt: skip
-        act("delete")
+    with row.popover("Elimina", icon=":material/delete:",
+                     help="Solo per un ente mai usato: altrimenti disattivarlo."):  # fmt: skip
+        st.write(
+            "L'ente, i suoi referenti e ciò che copre spariranno dall'elenco. Si può eliminare "
+            "solo un ente a cui non è mai stata inviata una segnalazione: altrimenti disattivarlo."
+        )
+        if st.button("Sì, elimina", type="primary", key=f"{form}delete"):
+            act("delete")
     forms.form_error(form)
 
 
