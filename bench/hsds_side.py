@@ -2,10 +2,8 @@
 
 The benchmark's datasets hold the demo directory (some forty partners) at every size, so the
 item times the same export whatever the number of needs: the directory read in a few queries,
-its rows built, the zip written (`rete.hsds.export`). Register it in
-`bench.workspace_side.CALLS`:
-
-    "hsds_export": WorkspaceCall("`hsds.export_zip` (the directory as HSDS 3.0)", hsds_export)
+its rows built, the zip written (`rete.hsds.export`). It is `bench.workspace_side.CALLS`'s
+"hsds_export".
 """
 
 from __future__ import annotations

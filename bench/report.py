@@ -30,8 +30,11 @@ WORKSPACE_PAGES = (  # bench.workspace_side.page_visits, in the table's order
     "Colloqui, one household's code",
     "Scheda nucleo",
     "Segnala a un ente",
+    "Rete, a search",  # the directory's page (issue 14), three of its views
+    "Rete, chi può aiutare",
+    "Rete, copertura della rete",
 )
-PAGE_TARGET = 0.3  # seconds, a workspace page's warm script run (median), 1M on SQLite
+PAGE_TARGET = 0.3  # seconds, a workspace or directory page's warm run (median), 1M on SQLite
 WRITE_TARGET = 0.05  # seconds, a write's 95th percentile, 1M on SQLite
 BROWSER_TARGET = 1.2  # Rete / the bare page in Chromium, drawing and redrawing
 
@@ -248,22 +251,25 @@ def _proposals(result: SizeResult) -> str:
 def _directory(result: SizeResult) -> str:
     found = result.workspace_calls["directory_search"].counts
     gaps = result.workspace_calls["coverage_section"].counts
+    exported = result.workspace_calls["hsds_export"].counts
     return (
         f"search: {found['partners']} partners, {number(found['received'])} referrals on page 1;"
         f" coverage: {number(gaps['uncovered'])} needs in {gaps['gap_needs']} gaps"
         f" (neighbourhood × specific need), {gaps['unused']} partners unused,"
-        f" {gaps['to_recheck']} to check again"
+        f" {gaps['to_recheck']} to check again; HSDS export: {exported['partners']} partners,"
+        f" {number(exported['rows'])} rows, {exported['bytes'] / 1024:.0f} kB zipped"
     )
 
 
 def workspace_rows() -> list[Row]:
     """The community manager's workspace (issue 12): what it opens, its pages, its functions,
-    its writes; the directory's search and coverage section (issue 14) among the functions."""
+    its writes; the directory (issue 14) among them: the Rete page's search, «Chi può
+    aiutare?» and coverage, the functions behind them and the HSDS export."""
     return [
         Row("workspace: open referrals in «Da seguire»", _open_referrals),
         Row("workspace: the household card opened", _household),
         Row("workspace: partners proposed for the need", _proposals),
-        Row("directory: what the search and the coverage found", _directory),
+        Row("directory: what the search, the coverage and the HSDS export found", _directory),
         *(_workspace_page_row(name) for name in WORKSPACE_PAGES),
         *(_workspace_call_row(name) for name in CALLS),
         Row(

@@ -4,7 +4,8 @@ and functions are measured on.
 The parent chooses the records once per dataset (`choose_subjects`): the household with the most
 live interviews, and a need of the specific need most often referred (the partner proposal reads
 that need's referral history, the heaviest there is). Each page is then run through AppTest
-(`PageVisit`) and each read function called on its own (`CALLS`), in a child process each.
+(`PageVisit`) and each read function called on its own (`CALLS`), in a child process each; the
+directory's page runs search, ask «Chi può aiutare?» and open the coverage with those records.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from bench.hsds_side import hsds_export
 from rete import db, directory
 from rete.directory import coverage, search
 from rete.filters import PRESET_LAST_12, period_bounds
@@ -25,17 +26,22 @@ from rete.workspace import followup, households, interviews
 from rete.writes import Actor
 
 Counts = dict[str, int]
+Choice = tuple[str, str, str | int]  # AppTest's accessor ("selectbox"), the widget's key, value
 
 
 @dataclass(frozen=True)
 class PageVisit:
     """A page as a user reaches it: its file, the title it must show, the URL's query
-    parameters, and text inputs typed (and rerun) before the measured runs."""
+    parameters, text inputs typed and then other widgets set (each with its rerun) before the
+    measured runs, and a text every measured run must show (so a run that found nothing, or
+    still waits for a choice, is not taken for a fast one)."""
 
     file: str
     title: str
     params: tuple[tuple[str, str], ...] = ()
     typed: tuple[tuple[str, str], ...] = ()
+    chosen: tuple[Choice, ...] = ()
+    shows: str = ""  # in a Markdown, caption or header element
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class Subjects:
     need_id: int
     category_id: int  # the need's specific need: the one most often referred
     neighbourhood_id: int  # the need's household's
+    area_id: int  # the area of that specific need
 
 
 def choose_subjects(url: str) -> Subjects:
@@ -77,15 +84,30 @@ def choose_subjects(url: str) -> Subjects:
             .order_by(NeedFact.need_id)
             .limit(1)
         ).one()
+        area_id = session.scalars(
+            select(Category.parent_id).where(Category.id == category_id)
+        ).one()
     db.dispose_engine(url)
-    return Subjects(household_id, code, several, need_id, category_id, neighbourhood_id)
+    assert area_id is not None  # referrals are for specific needs, whose parent is an area
+    return Subjects(household_id, code, several, need_id, category_id, neighbourhood_id, area_id)
 
 
 # --- The pages
 
 
+DIRECTORY_PAGE = "pages/rete_enti.py"
+SEARCH_TEXT = "sociali"  # in the demo directory's names and descriptions (servizi sociali ...)
+VIEW = "dir_view"  # the Rete page's segmented control: enti (the search), aiuto, copertura
+
+
 def page_visits(subjects: Subjects) -> dict[str, PageVisit]:
-    """The workspace's pages, as the table names them."""
+    """The workspace's pages and the directory's (issue 14), as the table names them.
+
+    The directory's search is a word and the area of the subjects' need, page 1 of the cards
+    with each one's record in the period; «Chi può aiutare?» is asked for the subjects' need
+    and neighbourhood, which have partners (the proposal row reports them); the coverage is
+    cached like the Cruscotto's figures, so its warm run reads the cache (its uncached work
+    is the `coverage_section` call)."""
     household = (("nucleo", str(subjects.household_id)),)
     return {
         "Da seguire": PageVisit("pages/da_seguire.py", "Da seguire"),
@@ -98,6 +120,29 @@ def page_visits(subjects: Subjects) -> dict[str, PageVisit]:
         ),
         "Segnala a un ente": PageVisit(
             "pages/segnala.py", "Segnala a un ente", params=(("bisogno", str(subjects.need_id)),)
+        ),
+        "Rete, a search": PageVisit(
+            DIRECTORY_PAGE,
+            "Rete",
+            typed=(("dir_text", SEARCH_TEXT),),
+            chosen=(("selectbox", "dir_need", subjects.area_id),),
+            shows="segnalazioni ricevute",  # a card's record on page 1
+        ),
+        "Rete, chi può aiutare": PageVisit(
+            DIRECTORY_PAGE,
+            "Rete",
+            chosen=(
+                ("segmented_control", VIEW, "aiuto"),
+                ("selectbox", "help_need", subjects.category_id),
+                ("selectbox", "help_place", subjects.neighbourhood_id),
+            ),
+            shows="dal più adatto",  # partners ranked
+        ),
+        "Rete, copertura della rete": PageVisit(
+            DIRECTORY_PAGE,
+            "Rete",
+            chosen=(("segmented_control", VIEW, "copertura"),),
+            shows="Buchi della rete",
         ),
     }
 
@@ -153,7 +198,6 @@ def _propose_partners(engine: Engine, actor: Actor, subjects: Subjects, today: d
 # coverage section, over the Cruscotto's default period (the 12 complete months before today).
 
 DIRECTORY_TARGET = 0.3  # seconds: "each page run under 0.3 s on SQLite" at 1M needs
-SEARCH_TEXT = "sociali"  # in the demo directory's names and descriptions (servizi sociali ...)
 
 
 def _period(today: dt.date) -> tuple[int, int]:
@@ -162,20 +206,11 @@ def _period(today: dt.date) -> tuple[int, int]:
     return bounds
 
 
-@cache
-def _area_of(engine: Engine, category_id: int) -> int:
-    """The area of the subjects' specific need (looked up once, in the unmeasured first call)."""
-    with Session(engine) as session:
-        area = session.scalar(select(Category.parent_id).where(Category.id == category_id))
-    assert area is not None
-    return area
-
-
 def _directory_search(engine: Engine, actor: Actor, subjects: Subjects, today: dt.date) -> Counts:
     """The page's search: a word and the area of the subjects' need, page 1, with each card's
     record in the period."""
     start, end = _period(today)
-    query = search.DirectoryQuery(text=SEARCH_TEXT, area_id=_area_of(engine, subjects.category_id))
+    query = search.DirectoryQuery(text=SEARCH_TEXT, area_id=subjects.area_id)
     page = search.search_partners(engine, query, today=today)
     found = search.partner_records(engine, [card.id for card in page.cards], start, end, today)
     return {
@@ -219,5 +254,9 @@ CALLS = {
         "`coverage.coverage_section` (needs, gaps, partners to look at)",
         _coverage_section,
         DIRECTORY_TARGET,
+    ),
+    "hsds_export": WorkspaceCall(
+        "`hsds.export_zip` (the demo directory as HSDS 3.0, the same at every size)",
+        hsds_export,
     ),
 }

@@ -9,8 +9,14 @@ import os
 from pathlib import Path
 
 import pytest
+from alembic import command
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
 
-from bench import browser, report, run
+from bench import browser, datasets, report, run
+from rete import db
+from rete.db import session_scope
+from rete.models import Setting
 
 POSTGRES_URL = os.environ.get("RETE_TEST_POSTGRES_URL")
 BENCH_DIR = Path(report.README).parent
@@ -106,6 +112,22 @@ def test_the_directory_items_find_partners_gaps_and_entries_to_check(quick):
         assert section["gap_needs"] >= section["gap_cells"] > 0
 
 
+def test_the_rete_page_runs_showed_what_they_were_set_up_for(quick):
+    """Each directory page run had to show its text to count (a search's card with its record,
+    partners ranked for the need, the coverage's gaps): measured, and in the table with the
+    page target; the HSDS export holds the demo directory."""
+    result, _, _ = quick
+    table = result.markdown()
+    for name in ("Rete, a search", "Rete, chi può aiutare", "Rete, copertura della rete"):
+        assert f"| page «{name}», warm |" in table
+        for size in result.results:
+            assert len(size.workspace_pages[name].seconds) == run.QUICK.workspace_pages
+    for size in result.results:
+        exported = size.workspace_calls["hsds_export"].counts
+        assert exported["partners"] > size.workspace_calls["directory_search"].counts["partners"]
+        assert exported["rows"] > exported["partners"] and exported["bytes"] > 0
+
+
 def test_chromium_draws_and_redraws_the_cruscotto_or_says_why_not(quick):
     """The quick run's one browser session: Rete at 10k logged in, drew its five charts, and
     drew them again after an area was chosen (the bare page and the demo volume are left to
@@ -127,3 +149,60 @@ def test_chromium_draws_and_redraws_the_cruscotto_or_says_why_not(quick):
         assert measured.parts["draw busy"] > 0
     for label in report.browser_row_labels():
         assert table.count(f"| {label} |") == 1
+
+
+# --- Reusing a dataset
+
+
+def _mark(url: str, value: str) -> None:
+    with session_scope(db.get_engine(url)) as session:
+        session.execute(delete(Setting).where(Setting.key == "bench_test_kept"))
+        session.add(Setting(key="bench_test_kept", value=value))
+    db.dispose_engine(url)
+
+
+def _kept(url: str) -> str | None:
+    with Session(db.get_engine(url)) as session:
+        found = session.scalar(select(Setting.value).where(Setting.key == "bench_test_kept"))
+    db.dispose_engine(url)
+    return found
+
+
+def _step_back(url: str) -> str:
+    """Downgrade the dataset by one migration, as if the code had gained one since it was made."""
+    config = db.alembic_config()
+    with db.get_engine(url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "-1")
+    behind = db.schema_state(db.get_engine(url)).current
+    db.dispose_engine(url)
+    return str(behind)
+
+
+def test_a_dataset_behind_the_code_s_schema_is_upgraded_in_place_not_made_again(tmp_path):
+    made = datasets.sqlite_dataset("10k", tmp_path, regenerate=False)
+    assert made.generated_now
+    _mark(made.url, "the same file")
+    assert _step_back(made.url) != db.head_revision()
+    reused = datasets.sqlite_dataset("10k", tmp_path, regenerate=False)
+    assert not reused.generated_now
+    assert _kept(reused.url) == "the same file"
+    assert db.schema_state(db.get_engine(reused.url)).is_current
+    assert (reused.needs, reused.referrals) == (made.needs, made.referrals)
+    db.dispose_engine(reused.url)
+
+
+def test_a_dataset_from_newer_code_or_of_another_size_is_made_again(tmp_path):
+    made = datasets.sqlite_dataset("10k", tmp_path, regenerate=False)
+    _mark(made.url, "newer code")
+    with db.get_engine(made.url).begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'ffffffffffff'"))
+    db.dispose_engine(made.url)
+    again = datasets.sqlite_dataset("10k", tmp_path, regenerate=False)
+    assert again.generated_now and _kept(again.url) is None
+    with session_scope(db.get_engine(again.url)) as session:
+        marker = session.get(Setting, datasets.MARKER_KEY)
+        assert marker is not None
+        marker.value = datasets.marker(1)
+    db.dispose_engine(again.url)
+    assert datasets.sqlite_dataset("10k", tmp_path, regenerate=False).generated_now
