@@ -136,7 +136,7 @@ def page_visits(subjects: Subjects) -> dict[str, PageVisit]:
                 ("selectbox", "help_need", subjects.category_id),
                 ("selectbox", "help_place", subjects.neighbourhood_id),
             ),
-            shows="dal più adatto",  # partners ranked
+            shows="aiutare**, dal più adatto",  # partners ranked (not the caption above)
         ),
         "Rete, copertura della rete": PageVisit(
             DIRECTORY_PAGE,
