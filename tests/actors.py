@@ -3,12 +3,14 @@ administrator per database, created on first use (the audit trail points to real
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from rete import auth, records, taxonomy
+from rete import auth, records, referrals, taxonomy
 from rete.db import session_scope
-from rete.models import Category, Household, User
+from rete.models import Category, Household, Referral, User
 
 
 def _user(session: Session, username: str, role: str) -> auth.CurrentUser:
@@ -49,3 +51,37 @@ def seed_places(engine: Engine) -> dict[str, int]:
     """The demo neighbourhoods, by name."""
     with session_scope(engine) as session:
         return {place.name: place.id for place in taxonomy.seed_demo_neighbourhoods(session)}
+
+
+def send(engine: Engine, need_id: int, partner_id: int, sent_on: dt.date, today: dt.date) -> int:
+    """A referral of the need to the partner, with consent, by the community manager."""
+    with session_scope(engine) as session:
+        return referrals.send_referral(
+            session,
+            editor(session),
+            referrals.ReferralInput(
+                need_id=need_id,
+                partner_id=partner_id,
+                contact_id=None,
+                channel_code="telefono",
+                sent_on=sent_on,
+                consent_given=True,
+            ),
+            today=today,
+        ).id
+
+
+def answer(engine: Engine, referral_id: int, *moves: tuple[str, dt.date], today: dt.date) -> None:
+    """The partner's answers, each move on its day (a refusal: no capacity)."""
+    for key, on in moves:
+        with session_scope(engine) as session:
+            referrals.move_referral(
+                session,
+                editor(session),
+                referral_id,
+                key,
+                version=session.get(Referral, referral_id).version,  # type: ignore[union-attr]
+                on=on,
+                reason="no_capacity" if key == "refuse" else None,
+                today=today,
+            )

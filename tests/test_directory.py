@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import actors
 import pytest
 from actors import add_household, category, editor, seed_places
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from rete import directory, records, referrals
+from rete import directory, records
 from rete.db import session_scope
 from rete.errors import NotFound
 from rete.models import (
@@ -24,7 +25,6 @@ from rete.models import (
     Partner,
     PartnerArea,
     PartnerCategory,
-    Referral,
 )
 
 TODAY = dt.date(2026, 11, 25)
@@ -236,36 +236,12 @@ def test_an_area_or_an_unknown_place_is_not_a_need_to_propose_for(engine, places
 # --- The record: how each partner answered this specific need before
 
 
-def send(engine: Engine, need_id: int, partner_id: int, sent_on: dt.date) -> int:
-    with session_scope(engine) as session:
-        return referrals.send_referral(
-            session,
-            editor(session),
-            referrals.ReferralInput(
-                need_id=need_id,
-                partner_id=partner_id,
-                contact_id=None,
-                channel_code="telefono",
-                sent_on=sent_on,
-                consent_given=True,
-            ),
-            today=TODAY,
-        ).id
+def send(engine: Engine, need: int, partner_id: int, sent_on: dt.date) -> int:
+    return actors.send(engine, need, partner_id, sent_on, TODAY)
 
 
 def answer(engine: Engine, referral_id: int, *moves: tuple[str, dt.date]) -> None:
-    for key, on in moves:
-        with session_scope(engine) as session:
-            referrals.move_referral(
-                session,
-                editor(session),
-                referral_id,
-                key,
-                version=session.get(Referral, referral_id).version,  # type: ignore[union-attr]
-                on=on,
-                reason="no_capacity" if key == "refuse" else None,
-                today=TODAY,
-            )
+    actors.answer(engine, referral_id, *moves, today=TODAY)
 
 
 def interview(engine: Engine, household_id: int, *codes: str) -> tuple[int, list[int]]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+import actors
 import pytest
 from actors import add_household, category, editor, seed_places
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from rete import config, records, referrals
+from rete import config, records
 from rete.db import session_scope
 from rete.directory.search import (
     DirectoryQuery,
@@ -26,7 +27,7 @@ from rete.directory.search import (
     search_partners,
 )
 from rete.filters import Filters
-from rete.models import Contact, Need, Partner, PartnerArea, PartnerCategory, Referral, Setting
+from rete.models import Contact, Need, Partner, PartnerArea, PartnerCategory, Setting
 from rete.queries.referrals import referral_outcomes_by_partner
 
 TODAY = dt.date(2026, 11, 25)
@@ -342,35 +343,11 @@ def test_the_recheck_cutoff_moves_by_whole_months():
 
 
 def send(engine: Engine, need: int, partner_id: int, sent_on: dt.date) -> int:
-    with session_scope(engine) as session:
-        return referrals.send_referral(
-            session,
-            editor(session),
-            referrals.ReferralInput(
-                need_id=need,
-                partner_id=partner_id,
-                contact_id=None,
-                channel_code="telefono",
-                sent_on=sent_on,
-                consent_given=True,
-            ),
-            today=TODAY,
-        ).id
+    return actors.send(engine, need, partner_id, sent_on, TODAY)
 
 
 def answer(engine: Engine, referral_id: int, *moves: tuple[str, dt.date]) -> None:
-    for key, on in moves:
-        with session_scope(engine) as session:
-            referrals.move_referral(
-                session,
-                editor(session),
-                referral_id,
-                key,
-                version=session.get(Referral, referral_id).version,  # type: ignore[union-attr]
-                on=on,
-                reason="no_capacity" if key == "refuse" else None,
-                today=TODAY,
-            )
+    actors.answer(engine, referral_id, *moves, today=TODAY)
 
 
 def interview(engine: Engine, household_id: int, count: int) -> tuple[int, list[int]]:
