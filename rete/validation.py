@@ -23,8 +23,12 @@ EMAIL_LOCAL_MAX = 64
 
 _PHONE_SEPARATORS = re.compile(r"[\s./()-]")
 _ITALIAN_PREFIX = re.compile(r"^(\+39|0039)")
-# An extension for the switchboard, after the number: "int. 23", "interno 23", "ext 23".
-_EXTENSION = re.compile(r"\s*\b(?:int|interno|ext|est)\b\.?\s*[0-9]{1,5}$", re.IGNORECASE)
+# An extension for the switchboard, after the number: "int. 23", "interno 23", "est 23",
+# "ext 23". The one pattern: the form, the links and the HSDS exchange all split with it.
+_EXTENSION = re.compile(
+    r"^(?P<number>.*?)\s*\b(?:int|interno|ext|est)\b\.?\s*(?P<extension>[0-9]{1,5})$",
+    re.IGNORECASE,
+)
 # Digits after +39, by the first one: landlines keep their 0 (0332 123456: 6 to 11 digits),
 # mobiles have 9 or 10 (333 1234567), 8xx numbers 6 to 10 (800 123456, 803 116).
 _PHONE_DIGITS = {"0": (6, 11), "3": (9, 10), "8": (6, 10)}
@@ -32,6 +36,15 @@ PHONE_MAX = 40
 
 _URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f<>\"\\^`{|}]")
 WEBSITE_MAX = 200
+
+
+def split_extension(phone: str) -> tuple[str, str | None]:
+    """(number, extension) of «0332 123456 int. 23» (or «interno», «est», «ext»);
+    (phone, None) without one. The number keeps its spaces, trimmed."""
+    found = _EXTENSION.match(phone.strip())
+    if found is None:
+        return phone.strip(), None
+    return found["number"], found["extension"]
 
 
 def optional_text(
@@ -80,7 +93,7 @@ def phone(
             f"{what} supera il limite di {PHONE_MAX} caratteri (ora {len(cleaned)}): togliere qualcosa.",
             field=field,
         )
-    number = _EXTENSION.sub("", cleaned)
+    number, _ = split_extension(cleaned)
     digits = _ITALIAN_PREFIX.sub("", _PHONE_SEPARATORS.sub("", number))
     low, high = _PHONE_DIGITS.get(digits[:1], (1, 0))
     if not (re.fullmatch(r"[0-9]+", digits) and low <= len(digits) <= high):

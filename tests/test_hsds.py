@@ -301,6 +301,19 @@ def test_what_the_package_says_about_a_partner(engine, places):
     assert [r["name"] for r in retired] == ["Sportello chiuso"]
 
 
+@pytest.mark.parametrize(
+    ("typed", "split"),
+    [
+        ("0332 123456 int. 12", ("0332 123456", "12")),
+        ("0332 123456 est 23", ("0332 123456", "23")),
+        ("0332 123456 interno 4", ("0332 123456", "4")),
+        ("0332 123456", ("0332 123456", "")),
+    ],
+)
+def test_every_extension_the_form_accepts_is_written_apart_in_hsds(typed, split):
+    assert vocabulary.split_extension(typed) == split
+
+
 def test_the_taxonomy_of_needs_is_published_with_areas_as_parents(engine, places):
     tables = tables_of(hsds.export_zip(engine))
     assert {r["name"] for r in tables["taxonomies.csv"]} == {

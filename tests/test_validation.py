@@ -104,6 +104,24 @@ def test_numbers_that_are_not_italian_or_too_short_or_long_are_refused(typed):
         validation.phone(typed)
 
 
+@pytest.mark.parametrize(
+    ("typed", "split"),
+    [
+        ("0332 123456 int. 23", ("0332 123456", "23")),
+        ("0332 123456 interno 23", ("0332 123456", "23")),
+        ("0332 123456 est 23", ("0332 123456", "23")),
+        ("0332 123456 EXT. 23", ("0332 123456", "23")),
+        ("0332/255111 int.4", ("0332/255111", "4")),
+        ("0332 123456", ("0332 123456", None)),
+        ("0332 1234 56", ("0332 1234 56", None)),
+    ],
+)
+def test_the_extension_is_split_the_way_the_form_accepts_it(typed, split):
+    """One pattern for the form, the `tel:` links and the HSDS exchange."""
+    assert validation.split_extension(typed) == split
+    assert validation.phone(typed) is not None
+
+
 def test_an_empty_number_is_none():
     assert validation.phone("  ") is None and validation.phone(None) is None
 

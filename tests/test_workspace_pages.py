@@ -356,6 +356,7 @@ def test_a_household_moved_to_another_neighbourhood_and_a_concurrent_save_refuse
         ("0331 000 136 int. 31", "tel:0331000136"),
         ("+39 333 123 4567", "tel:+393331234567"),
         ("0332/255111 interno 4", "tel:0332255111"),
+        ("0332 123456 est 23", "tel:0332123456"),  # «est», as the form accepts it
     ],
 )
 def test_a_phone_link_dials_the_number_without_its_extension(phone, href):

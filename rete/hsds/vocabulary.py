@@ -29,6 +29,8 @@ import re
 import unicodedata
 import uuid
 
+from rete import validation
+
 # Fixed for good: changing it changes every taxonomy id Rete has ever published.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://openreferral.org/hsds/rete-aler")
 
@@ -60,8 +62,6 @@ _NEIGHBOURHOOD = re.compile(r"^(?P<name>.+) \((?P<municipality>[^()]+)\)$")
 _ITALIAN_ADDRESS = re.compile(
     r"^(?P<street>.+), (?P<postal_code>[0-9]{5}) (?P<city>[^,()]+) \((?P<province>[A-Z]{2})\)$"
 )
-# "0332 000 101 int. 23": the switchboard's extension, written apart in HSDS.
-_EXTENSION = re.compile(r"^(?P<number>.*\S) int\. (?P<extension>[0-9]{1,5})$")
 
 
 def derived_id(parent: str | uuid.UUID, *parts: object) -> str:
@@ -118,9 +118,10 @@ def address_line(
 
 
 def split_extension(number: str) -> tuple[str, str]:
-    """(number, extension) of «0332 000 101 int. 23»; (number, "") without one."""
-    found = _EXTENSION.match(number)
-    return (found["number"], found["extension"]) if found else (number, "")
+    """(number, extension) of «0332 000 101 int. 23» (or «interno», «est», «ext»: the form's
+    one pattern, `validation.split_extension`); (number, "") without one."""
+    found, extension = validation.split_extension(number)
+    return (found, extension) if extension else (number, "")
 
 
 def join_extension(number: str, extension: str) -> str:

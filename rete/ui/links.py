@@ -11,8 +11,8 @@ import streamlit as st
 from rete.directory import ContactCard
 from rete.directory.edit import CONTACT_CHANNELS
 from rete.ui.forms import plain
+from rete.validation import split_extension
 
-_EXTENSION = re.compile(r"\b(?:int|interno|ext)\b\.?", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s<>()\[\]]+@[^@\s<>()\[\]]+$")
 
 HOUSEHOLD_PAGE = "pages/nucleo.py"
@@ -70,7 +70,7 @@ def channel_links(phone: str | None, email: str | None) -> list[str]:
     parts = []
     if phone:
         # The number to dial: an extension ("int. 31") is for the switchboard, not the link.
-        digits = re.sub(r"[^0-9+]", "", _EXTENSION.split(phone)[0])
+        digits = re.sub(r"[^0-9+]", "", split_extension(phone)[0])
         parts.append(f":material/call: [{plain(phone)}](tel:{digits})")
     if email and _EMAIL.match(email):
         parts.append(f":material/mail: [{plain(email)}](mailto:{quote(email, '@')})")
