@@ -84,13 +84,16 @@ with messages.friendly_errors():
         if st.session_state.get("dir_last_query") != query:  # a new search starts on page 1
             st.session_state["dir_last_query"] = query
             st.session_state[page_key] = 1
-        found = search.search_partners(
-            app_db.engine,
-            query,
-            page=int(st.session_state[page_key]),
-            page_size=directory_view.PAGE_SIZE,
-            today=today,
-        )
+
+        def page_of_results(page: int) -> search.DirectoryPage:
+            return search.search_partners(
+                app_db.engine, query, page=page, page_size=directory_view.PAGE_SIZE, today=today
+            )
+
+        found = page_of_results(int(st.session_state[page_key]))
+        if not found.cards and found.total:  # the page kept is past the end (a partner left)
+            st.session_state[page_key] = -(-found.total // directory_view.PAGE_SIZE)
+            found = page_of_results(int(st.session_state[page_key]))
         if not found.cards:
             st.info(
                 "Nessun ente corrisponde alla ricerca: togliere qualche filtro.",

@@ -346,3 +346,57 @@ def test_segnala_from_a_partner_lists_the_household_s_open_needs(url):
     app.text_input(key=f"forpartner{partner.id}_code").input(code).run()
     needs = [link for link in app.get("page_link") if "bisogno=" in str(link.proto)]
     assert needs and all(f"ente={partner.id}" in str(link.proto) for link in needs)
+
+
+def test_a_click_on_a_card_drawn_before_someone_else_s_change_is_refused_not_reversed(url):
+    """«Disattiva» drawn while the partner was active; someone deactivates it meanwhile: the
+    click must not reactivate it (the button carries the version and the state it showed)."""
+    partner = a_partner(url)
+    app = open_page(url, "operatore", ente=str(partner.id))
+    with session_scope(db.get_engine(url)) as session:
+        edit.set_active(session, user(url, "admin"), partner.id, False, version=partner.version)
+    app.button(key=f"pa{partner.id}_toggle").click().run()
+    assert "Qualcun altro ha salvato" in errors(app)
+    with Session(db.get_engine(url)) as session:
+        assert session.get(Partner, partner.id).active is False
+
+
+def test_saving_a_partner_keeps_a_need_it_covers_that_was_retired_since(url):
+    from rete import taxonomy
+    from rete.models import PartnerCategory
+
+    partner = a_partner(url)
+    engine = db.get_engine(url)
+    with Session(engine) as session:
+        covered = session.scalars(
+            select(PartnerCategory.category_id).where(PartnerCategory.partner_id == partner.id)
+        ).all()
+        from rete.models import Category
+
+        retired = next(c for c in covered if session.get(Category, c).parent_id is not None)
+    with session_scope(engine) as session:
+        taxonomy.set_category_active(session, user(url, "admin"), retired, False)
+    app = open_page(url, "operatore", ente=str(partner.id), modifica="1")
+    form = f"pf{partner.id}_"
+    assert retired in app.multiselect(key=f"{form}category_ids").value
+    app.text_input(key=f"{form}c0_phone").input("0332 765432").run()
+    app.button(key=f"{form}save").click().run()
+    assert not app.exception, app.exception
+    with Session(engine) as session:
+        still = session.scalars(
+            select(PartnerCategory.category_id).where(PartnerCategory.partner_id == partner.id)
+        ).all()
+    assert retired in still
+
+
+def test_a_page_of_results_left_past_the_end_shows_the_last_one(url):
+    app = open_page(url, "direzione")
+    for _ in range(3):  # to the fourth and last page of the demo's 40 partners
+        app.button(key="dir_page_next").click().run()
+    assert "Pagina 4 di 4" in texts(app)
+    with session_scope(db.get_engine(url)) as session:  # 11 partners leave the list
+        for partner in session.scalars(select(Partner).order_by(Partner.id).limit(11)).all():
+            edit.set_active(session, user(url, "admin"), partner.id, False, version=partner.version)
+    app.run()
+    assert not app.info or all("Nessun ente" not in i.value for i in app.info)
+    assert "Pagina 3 di 3" in texts(app)

@@ -209,44 +209,60 @@ def partner_actions(app_db: AppDatabase, user: Actor, card: PartnerCard, today: 
         partner_form.open_editor(card.id)
         st.rerun()
 
-    def act(action: str) -> None:
-        def run() -> bool:
-            with session_scope(app_db.engine) as session:
-                if action == "verify":
-                    edit.mark_verified(session, user, card.id, today, version=card.version)
-                elif action == "toggle":
-                    edit.set_active(session, user, card.id, not card.active, version=card.version)
-                else:
-                    edit.delete_partner(session, user, card.id, version=card.version)
-            return True
-
-        if forms.attempt(form, run):
-            messages = {
-                "verify": f"«{card.name}» verificato oggi.",
-                "toggle": f"«{card.name}» {'disattivato' if card.active else 'riattivato'}.",
-                "delete": f"«{card.name}» eliminato dalla rete.",
-            }
-            forms.flash(messages[action])
-            if action == "delete":
-                st.query_params.clear()
-        st.rerun()
-
-    if row.button("Verificato oggi", key=f"{form}verify", icon=":material/verified:",
-                  help="I dati sono stati confermati oggi con l'ente."):  # fmt: skip
-        act("verify")
+    # Callbacks carrying what the user saw: the partner's version and the state asked for, so a
+    # change saved meanwhile (or the second click of a double click) is refused, never reversed.
+    drawn = (app_db, user, card.id, card.name, card.version, today, form)
+    row.button("Verificato oggi", key=f"{form}verify", icon=":material/verified:",
+               help="I dati sono stati confermati oggi con l'ente.",
+               on_click=_act, args=(*drawn, "verify", card.active))  # fmt: skip
     label, icon = ("Disattiva", "toggle_off") if card.active else ("Riattiva", "toggle_on")
-    if row.button(label, key=f"{form}toggle", icon=f":material/{icon}:",
-                  help="Un ente disattivato non viene più proposto, ma la sua storia resta."):  # fmt: skip
-        act("toggle")
+    row.button(label, key=f"{form}toggle", icon=f":material/{icon}:",
+               help="Un ente disattivato non viene più proposto, ma la sua storia resta.",
+               on_click=_act, args=(*drawn, "toggle", not card.active))  # fmt: skip
     with row.popover("Elimina", icon=":material/delete:",
                      help="Solo per un ente mai usato: altrimenti disattivarlo."):  # fmt: skip
         st.write(
             "L'ente, i suoi referenti e ciò che copre spariranno dall'elenco. Si può eliminare "
             "solo un ente a cui non è mai stata inviata una segnalazione: altrimenti disattivarlo."
         )
-        if st.button("Sì, elimina", type="primary", key=f"{form}delete"):
-            act("delete")
+        st.button("Sì, elimina", type="primary", key=f"{form}delete",
+                  on_click=_act, args=(*drawn, "delete", card.active))  # fmt: skip
     forms.form_error(form)
+
+
+def _act(
+    app_db: AppDatabase,
+    user: Actor,
+    partner_id: int,
+    name: str,
+    version: int,
+    today: dt.date,
+    form: str,
+    action: str,
+    active: bool,
+) -> None:
+    """One of the card's actions, as a button's callback: `version` and `active` (the state
+    asked for) are those the user saw when the button was drawn."""
+
+    def run() -> bool:
+        with session_scope(app_db.engine) as session:
+            if action == "verify":
+                edit.mark_verified(session, user, partner_id, today, version=version)
+            elif action == "toggle":
+                edit.set_active(session, user, partner_id, active, version=version)
+            else:
+                edit.delete_partner(session, user, partner_id, version=version)
+        return True
+
+    if forms.attempt(form, run):
+        done = {
+            "verify": "verificato oggi",
+            "toggle": "riattivato" if active else "disattivato",
+            "delete": "eliminato dalla rete",
+        }
+        forms.flash(f"«{name}» {done[action]}.")
+        if action == "delete":
+            st.query_params.clear()
 
 
 # --- Chi può aiutare?

@@ -15,6 +15,7 @@ from rete import access, hsds
 from rete.bootstrap import AppDatabase
 from rete.db import session_scope
 from rete.directory import excel
+from rete.errors import ConcurrentEdit
 from rete.hsds import ImportPreview
 from rete.hsds.plan import ADD, SKIP, UNCHANGED, UPDATE
 from rete.ui import forms
@@ -76,10 +77,13 @@ def _import(app_db: AppDatabase, user: Actor, today: dt.date) -> None:
     if upload is None:
         st.session_state.pop(PREVIEW_KEY, None)
         return
-    found: ImportPreview | None = st.session_state.get(PREVIEW_KEY)
-    if found is None or found.source != upload.name:
+    kept = st.session_state.get(PREVIEW_KEY)
+    found: ImportPreview
+    if isinstance(kept, tuple) and kept[0] == upload.file_id:  # the same upload, not a name
+        found = kept[1]
+    else:
         found = hsds.preview_upload(app_db.engine, upload.getvalue(), upload.name, today)
-        st.session_state[PREVIEW_KEY] = found
+        st.session_state[PREVIEW_KEY] = (upload.file_id, found)
     _show(found)
     if not found.can_import:
         return
@@ -87,12 +91,19 @@ def _import(app_db: AppDatabase, user: Actor, today: dt.date) -> None:
     if st.button("Conferma l'importazione", type="primary", icon=":material/upload:"):
 
         def run() -> str:
-            with session_scope(app_db.engine) as session:
-                return hsds.commit_import(session, user, found).summary()
+            try:
+                with session_scope(app_db.engine) as session:
+                    return hsds.commit_import(session, user, found).summary()
+            except ConcurrentEdit as error:
+                raise ConcurrentEdit(
+                    "Un ente del file è stato modificato da qualcun altro dopo l'anteprima: non è "
+                    "stato importato nulla. L'anteprima è stata rifatta: controllarla e "
+                    "confermare di nuovo."
+                ) from error
 
         summary = forms.attempt(FORM, run)
+        st.session_state.pop(PREVIEW_KEY, None)  # done or refused: the next run previews again
         if summary is not None:
-            st.session_state.pop(PREVIEW_KEY, None)
             forms.flash(summary)
         st.rerun()
 

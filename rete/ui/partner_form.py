@@ -13,11 +13,13 @@ import datetime as dt
 import itertools
 
 import streamlit as st
+from sqlalchemy import select
 
 from rete.bootstrap import AppDatabase
 from rete.db import session_scope
 from rete.directory import edit
 from rete.directory.edit import ContactInput, PartnerInput
+from rete.models import Category, Neighbourhood
 from rete.taxonomy import PARTNER_KINDS, Taxonomy
 from rete.ui import forms
 from rete.writes import Actor
@@ -108,6 +110,28 @@ def _add_contact(form: str) -> None:
 
 def _remove_contact(form: str, slot: int) -> None:
     st.session_state[f"{form}slots"] = [s for s in _slots(form) if s[0] != slot]
+
+
+RETIRED = " (non più in uso)"
+
+
+def _with_retired(
+    app_db: AppDatabase,
+    form: str,
+    field: str,
+    options: dict[int, str],
+    model: type[Category] | type[Neighbourhood],
+) -> dict[int, str]:
+    """The active choices, plus those the partner already has that were retired since: a
+    multiselect drops a value that is not among its options, so a save (even of a phone
+    number) would silently take them away from the partner."""
+    missing = [id_ for id_ in st.session_state.get(f"{form}{field}", ()) if id_ not in options]
+    if not missing:
+        return options
+    with session_scope(app_db.engine) as session:
+        rows = session.execute(select(model.id, model.name).where(model.id.in_(missing)))
+        names = {int(id_): str(name) for id_, name in rows}
+    return {**options, **{id_: f"{names.get(id_, id_)}{RETIRED}" for id_ in missing}}
 
 
 def _text(
@@ -276,7 +300,7 @@ def editor(
         _text(form, "municipality", "Comune della sede", max_chars=edit.MUNICIPALITY_MAX)
 
     st.markdown("**Di che cosa si occupa e dove**")
-    covers = coverage_options(tax)
+    covers = _with_retired(app_db, form, "category_ids", coverage_options(tax), Category)
     st.multiselect(
         "Bisogni coperti",
         [id_ for id_ in covers],
@@ -286,7 +310,9 @@ def editor(
         help="«Tutta l'area» vale per ogni bisogno specifico dell'area.",
     )
     forms.field_error(form, "category_ids")
-    places = neighbourhood_options(tax)
+    places = _with_retired(
+        app_db, form, "neighbourhood_ids", neighbourhood_options(tax), Neighbourhood
+    )
     where, towns = st.columns(2)
     with where:
         st.multiselect(
