@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from rete import formats
 
@@ -30,8 +31,15 @@ def spreadsheet_text(value: object) -> object:
 def append_xlsx_row(sheet: Any, values: Sequence[object]) -> None:
     """For an .xlsx sheet (openpyxl): the row, each text a spreadsheet could run stored as a
     text cell marked "quote prefix" — Excel and LibreOffice show it as typed, without the
-    apostrophe a CSV needs, and never evaluate it (openpyxl would store "=…" as a formula)."""
-    sheet.append(list(values))
+    apostrophe a CSV needs, and never evaluate it (openpyxl would store "=…" as a formula).
+    Control characters an .xlsx may not hold are dropped from texts (openpyxl would refuse
+    the whole file)."""
+    sheet.append(
+        [
+            ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+            for value in values
+        ]
+    )
     for cell in sheet[sheet.max_row]:
         if runnable(cell.value):
             cell.data_type = "s"

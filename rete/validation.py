@@ -34,6 +34,10 @@ _EXTENSION = re.compile(
 _PHONE_DIGITS = {"0": (6, 11), "3": (9, 10), "8": (6, 10)}
 PHONE_MAX = 40
 
+# C0 control characters but tab, line feed and carriage return, and DEL: pasted from another
+# program they pass unseen, then a spreadsheet refuses the file and PostgreSQL a NUL.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 _URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f<>\"\\^`{|}]")
 WEBSITE_MAX = 200
 
@@ -47,11 +51,26 @@ def split_extension(phone: str) -> tuple[str, str | None]:
     return found["number"], found["extension"]
 
 
+def unprintable(value: str | None) -> bool:
+    """Whether `value` holds a control character (tab and line breaks aside)."""
+    return bool(value) and _UNPRINTABLE.search(value or "") is not None
+
+
+def printable(value: str | None, what: str, *, field: str | None = None) -> None:
+    """Refuses text with a control character (tab and line breaks aside)."""
+    if unprintable(value):
+        raise ValidationError(
+            f"{what} contiene caratteri non stampabili: ricopiarlo a mano.", field=field
+        )
+
+
 def optional_text(
     value: str | None, what: str, limit: int, *, field: str | None = None
 ) -> str | None:
-    """Trimmed text, or None when empty; refused past `limit` characters."""
+    """Trimmed text, or None when empty; refused past `limit` characters or with a control
+    character (tab and line breaks aside)."""
     cleaned = (value or "").strip()
+    printable(cleaned, what, field=field)
     if len(cleaned) > limit:
         raise ValidationError(
             f"{what} supera il limite di {limit} caratteri (ora {len(cleaned)}): togliere qualcosa.",

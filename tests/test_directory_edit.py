@@ -227,6 +227,13 @@ ANNA = ContactInput(name="Anna Neri", phone="0332 111222", is_primary=True)
 RULES: dict[str, tuple[dict[str, object], str, str]] = {
     "name required": ({"name": "   "}, "name", "Indicare il nome dell'ente"),
     "name at most 200": ({"name": "x" * 201}, "name", "supera il limite di 200 caratteri"),
+    "name printable": (
+        {"name": "Caritas\x00Cantù"},
+        "name",
+        "Il nome dell'ente contiene caratteri non stampabili: ricopiarlo a mano",
+    ),
+    "address printable": ({"address": "Via Roma\x0b1"}, "address", "non stampabili"),
+    "description printable": ({"description": "Centro\x1b[0m"}, "description", "non stampabili"),
     "known kind": ({"kind": "club"}, "kind", "Tipo di ente non valido"),
     "e-mail": (
         {"email": "info@caritas"},
@@ -310,6 +317,11 @@ RULES: dict[str, tuple[dict[str, object], str, str]] = {
         _contacts(replace(ANNA, role="r" * 121)),
         "contacts.0.role",
         "Il ruolo di «Anna Neri» supera il limite",
+    ),
+    "contact's role printable": (
+        _contacts(replace(ANNA, role="coordinatrice\x7f")),
+        "contacts.0.role",
+        "Il ruolo di «Anna Neri» contiene caratteri non stampabili",
     ),
     "preferred channel known": (
         _contacts(replace(ANNA, preferred_channel="piccione")),

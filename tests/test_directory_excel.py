@@ -150,3 +150,16 @@ def test_columns_are_wide_enough_to_read(sheet):
 def test_an_empty_directory_gives_the_headers_alone(engine):
     book = load_workbook(io.BytesIO(directory_workbook(engine)))
     assert book.active.max_row == 1  # type: ignore[union-attr]
+
+
+def test_a_control_character_never_breaks_the_workbook():
+    """The backstop under the form's check: openpyxl refuses such a cell, and the file."""
+    from openpyxl import Workbook
+
+    from rete.export import append_xlsx_row
+
+    sheet = Workbook().active
+    assert isinstance(sheet, Worksheet)
+    append_xlsx_row(sheet, ["Cari\x00tas\x1b", "=1+1\x0b", 3, None, "riga\nsotto"])
+    assert [cell.value for cell in sheet[1]] == ["Caritas", "=1+1", 3, None, "riga\nsotto"]
+    assert sheet["B1"].data_type == "s"

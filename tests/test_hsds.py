@@ -27,7 +27,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from rete import auth, cli, db, hsds
+from rete import auth, cli, db, hsds, validation
 from rete.db import session_scope
 from rete.directory import edit
 from rete.directory.edit import ContactInput, PartnerInput
@@ -406,7 +406,12 @@ def partners(draw: st.DrawFn, needs: list[int], places: dict[str, int], towns: l
         PartnerInput(
             name=f"{draw(WORDS)} {draw(WORDS)} {draw(st.integers(1, 999))}",
             kind=draw(st.sampled_from(sorted(PARTNER_KINDS))),
-            description=draw(st.none() | st.text(min_size=1, max_size=40).filter(str.strip)),
+            description=draw(
+                st.none()
+                | st.text(min_size=1, max_size=40).filter(
+                    lambda text: text.strip() and not validation.unprintable(text)
+                )
+            ),
             email=draw(st.none() | st.just("info@ente.example.org")),
             phone=draw(st.none() | PHONES),
             website=draw(st.none() | st.just("https://ente.example.org/chi-siamo")),
@@ -686,6 +691,40 @@ def test_a_code_rete_does_not_have_is_an_error_naming_its_row(engine, places):
     (problem,) = preview.errors
     assert (problem.origin.file, problem.field) == ("taxonomy_terms.csv", "code")
     assert "XYZ99" in problem.message and "classificazione" in problem.message
+
+
+def test_a_control_character_leaves_the_value_out_and_in_a_name_is_an_error(engine, places):
+    build_directory(engine, places)
+
+    def garbled(column: str, was: str, now: str) -> Any:
+        def change(rows: list[list[str]]) -> list[list[str]]:
+            at = rows[0].index(column)
+            for row in rows[1:]:
+                if row[at] == was:
+                    row[at] = now
+            return rows
+
+        return change
+
+    description = garbled(
+        "description", "'=Centro di ascolto\ne distribuzione viveri", "Cen\x07tro"
+    )
+    preview = hsds.preview_upload(
+        engine, package_with(engine, {"organizations.csv": description}), "rete.zip", TODAY
+    )
+    assert not preview.errors, preview.lines()
+    (problem,) = [p for p in preview.warnings if "non stampabili" in p.message]
+    assert (problem.origin.file, problem.field) == ("organizations.csv", "description")
+    assert "lasciata fuori" in problem.message
+
+    name = garbled("name", "Anna Neri", "Anna\x01Neri")
+    preview = hsds.preview_upload(
+        engine, package_with(engine, {"contacts.csv": name}), "rete.zip", TODAY
+    )
+    (problem,) = preview.errors
+    assert (problem.origin.file, problem.field) == ("contacts.csv", "name")
+    assert "contiene caratteri non stampabili: ricopiarlo a mano" in problem.message
+    assert not preview.can_import
 
 
 def test_a_phone_rete_refuses_is_left_out_and_the_partner_still_comes(engine, places, empty_engine):

@@ -234,3 +234,15 @@ def test_only_http_and_https_are_web_addresses(typed):
     with pytest.raises(ValidationError, match="http:// o https://") as error:
         validation.website(typed, field="website")
     assert error.value.field == "website"
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x08", "\x0b", "\x0c", "\x0e", "\x1f", "\x7f"])
+def test_a_text_with_a_control_character_is_refused_on_its_field(control):
+    with pytest.raises(ValidationError, match="non stampabili: ricopiarlo a mano") as error:
+        validation.optional_text(f"Centro{control}ascolto", "La descrizione", 100, field="d")
+    assert error.value.field == "d"
+
+
+def test_tabs_and_line_breaks_are_text():
+    typed = "Centro di ascolto\n\tlunedì\r\nmartedì"
+    assert validation.optional_text(typed, "La descrizione", 100) == typed

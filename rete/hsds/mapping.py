@@ -1,5 +1,7 @@
 """From HSDS rows to what Rete keeps of a partner (`Draft`): one per organization, with every
-value checked as the directory's form checks it, and a warning for each one left out.
+value checked as the directory's form checks it, and a warning for each one left out. A text
+with a control character (tab and line breaks aside) is left out with a warning, as the form
+refuses it; in a partner's or a contact's name, which cannot be left out, it is an error.
 
 What comes from where (see `rete.hsds.vocabulary` for Rete's own conventions):
 - name, description, e-mail, website: the organization's (a service's e-mail or url when the
@@ -53,6 +55,8 @@ INACTIVE_STATUSES = frozenset({"inactive", "defunct", "temporarily closed"})
 # The markup HSDS allows in a description that a directory's editor usually writes.
 _TAG = re.compile(r"</?(?:p|ul|ol|li|br|b|i|u|em|strong|a|div|span|h[1-6])\b[^>]*>", re.IGNORECASE)
 _ITEM = re.compile(r"<li[^>]*>", re.IGNORECASE)
+# What a value with a control character is told, as the directory's form tells it.
+_UNPRINTABLE = "contiene caratteri non stampabili: ricopiarlo a mano"
 _BREAK = re.compile(r"<(br|/p|/li|/ul|/ol|/div)[^>]*>", re.IGNORECASE)
 
 
@@ -176,6 +180,12 @@ class Mapper:
         text = " ".join(record.get(name).split())
         if not text:
             return None
+        if validation.unprintable(text):
+            if not cut:
+                self.problems.append(error(f"{what} {_UNPRINTABLE}.", record, name))
+                return None
+            self.problems.append(warning(f"{what} {_UNPRINTABLE}: lasciato fuori.", record, name))
+            return None
         if len(text) > limit:
             if not cut:
                 self.problems.append(
@@ -222,6 +232,11 @@ class Mapper:
             text = html.unescape(_TAG.sub("", _BREAK.sub("\n", text)))
             text = "\n".join(" ".join(line.split()) for line in text.splitlines())
             text = re.sub(r"\n{2,}", "\n", text).strip()
+        if validation.unprintable(text):
+            self.problems.append(
+                warning(f"la descrizione {_UNPRINTABLE}: lasciata fuori.", org, "description")
+            )
+            return None
         if v.folded(text) == v.folded(org.get("legal_status")):
             return None  # Rete's export describes a partner without a description by its kind
         if len(text) > DESCRIPTION_MAX:
@@ -296,6 +311,11 @@ class Mapper:
             )
             city = address.get("city")
         line = line or location.get("name") or None
+        if validation.unprintable(line):
+            self.problems.append(
+                warning(f"l'indirizzo {_UNPRINTABLE}: lasciato fuori.", location, "name")
+            )
+            line = None
         if line and len(line) > ADDRESS_MAX:
             self.problems.append(
                 warning(
@@ -312,6 +332,11 @@ class Mapper:
         elif self.own:
             city = ""  # Rete writes the municipality there, when the partner has one
         city = " ".join(city.split())
+        if validation.unprintable(city):
+            self.problems.append(
+                warning(f"il comune {_UNPRINTABLE}: lasciato fuori.", location, "description")
+            )
+            city = ""
         if len(city) > MUNICIPALITY_MAX:
             self.problems.append(
                 warning(
