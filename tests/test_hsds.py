@@ -650,6 +650,45 @@ def test_a_file_that_is_not_hsds_is_refused_with_a_clear_message(engine, places)
         assert preview.version == "" and not preview.can_import
 
 
+def test_a_zip_that_unpacks_past_the_cap_is_refused_before_anything_is_read(
+    engine, places, monkeypatch
+):
+    from rete.hsds import read
+
+    assert read.MAX_UNPACKED == 100 * 1024 * 1024
+    monkeypatch.setattr(read, "MAX_UNPACKED", 1024 * 1024)  # 1 MB: a small bomb will do
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as written:
+        written.writestr("organizations.csv", "id,name\n" + "0" * (2 * 1024 * 1024))
+    assert len(archive.getvalue()) < 10_000
+
+    def never(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("a member was unpacked")
+
+    monkeypatch.setattr(zipfile.ZipFile, "read", never)
+    preview = hsds.preview_upload(engine, archive.getvalue(), "enti.zip", TODAY)
+    (problem,) = preview.problems
+    assert problem.error and "decompresso supera i 1 MB" in str(problem), str(problem)
+    assert not preview.can_import
+
+
+def test_only_the_csv_and_json_members_of_a_zip_are_read(engine, places, monkeypatch):
+    from rete.hsds import read
+
+    build_directory(engine, places)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(hsds.export_zip(engine))) as source:
+        unpacked = sum(info.file_size for info in source.infolist())
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as written:
+            for info in source.infolist():
+                written.writestr(info, source.read(info))
+            written.writestr("foto/sede.png", b"\0" * (2 * unpacked))
+    monkeypatch.setattr(read, "MAX_UNPACKED", unpacked)
+    preview = hsds.preview_upload(engine, archive.getvalue(), "enti.zip", TODAY)
+    assert not preview.errors, preview.lines()
+    assert [c.action for c in preview.partners] == [UNCHANGED] * 3
+
+
 def test_a_csv_that_is_not_utf8_is_refused(engine, places, tmp_path):
     folder = tmp_path / "latin1"
     folder.mkdir()

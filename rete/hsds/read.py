@@ -55,6 +55,12 @@ V1_FILES: dict[str, tuple[str, dict[str, str]]] = {
     "accessibility_for_disabilities.csv": ("accessibility", {}),
     "metadata.csv": ("metadata", {}),
 }
+# What a zip may hold once unpacked: the sizes it declares are summed before anything is
+# read, and a member never unpacks past its declared size (zipfile stops there), so a small
+# zip that would unpack into gigabytes is refused up front. Only these members are read.
+MAX_UNPACKED = 100 * 1024 * 1024
+READ_SUFFIXES = (".csv", ".json")
+
 V1_ONLY = {
     "services_at_location.csv",
     "physical_addresses.csv",
@@ -85,11 +91,20 @@ def read_bytes(data: bytes, name: str) -> Source:
     if zipfile.is_zipfile(io.BytesIO(data)):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                files = {
-                    info.filename: archive.read(info)
+                members = [
+                    info
                     for info in archive.infolist()
-                    if not info.is_dir()
-                }
+                    if not info.is_dir() and info.filename.lower().endswith(READ_SUFFIXES)
+                ]
+                unpacked = sum(info.file_size for info in members)
+                if unpacked > MAX_UNPACKED:
+                    raise NotHsds(
+                        f"Il file «{name}» decompresso supera i "
+                        f"{MAX_UNPACKED // 1024**2} MB che Rete accetta (sono "
+                        f"{-(-unpacked // 1024**2)} MB): non è l'elenco degli enti di una rete "
+                        "territoriale. Controllare di aver scelto il file giusto."
+                    )
+                files = {info.filename: archive.read(info) for info in members}
         except (zipfile.BadZipFile, OSError) as error:
             raise NotHsds(f"Il file «{name}» è uno zip danneggiato ({error}).") from None
         return read_files(files, name)
