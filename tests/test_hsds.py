@@ -532,6 +532,7 @@ def test_the_30_json_sample_is_read_but_brings_no_partner_rete_can_use(engine, p
     assert "bisogno coperto" in (change.reason or "") and "quartiere o comune" in (
         change.reason or ""
     )
+    assert (change.reason or "").startswith("mancano un bisogno coperto")  # two or more
     warned = {(p.origin.path if p.origin else None, p.field) for p in preview.warnings}
     assert ("contacts[0].phones[0]", "number") in warned  # +44: not an Italian number
     assert ("services[0].service_areas[0]", "name") in warned
@@ -730,6 +731,44 @@ def test_a_code_rete_does_not_have_is_an_error_naming_its_row(engine, places):
     (problem,) = preview.errors
     assert (problem.origin.file, problem.field) == ("taxonomy_terms.csv", "code")
     assert "XYZ99" in problem.message and "classificazione" in problem.message
+    assert preview.summary() == (
+        "1 errore: non verrà importato nulla finché non è corretto nel file."
+    )
+    with (
+        pytest.raises(ValidationError, match="ha 1 errore: correggerlo"),
+        session_scope(engine) as session,
+    ):
+        hsds.commit_import(session, editor(session), preview)
+
+
+@pytest.mark.parametrize(
+    ("added", "updated", "says"),
+    [
+        (1, 1, "Importazione completata: 1 ente aggiunto, 1 aggiornato."),
+        (2, 0, "Importazione completata: 2 enti aggiunti, 0 aggiornati."),
+        (0, 3, "Importazione completata: 0 enti aggiunti, 3 aggiornati."),
+    ],
+)
+def test_the_import_s_summary_says_one_or_many(added, updated, says):
+    assert hsds.ImportResult(added, updated).summary() == says
+
+
+def test_a_legal_status_rete_does_not_know_is_imported_as_other(engine, places, empty_engine):
+    build_directory(engine, places)
+
+    def foundation(rows: list[list[str]]) -> list[list[str]]:
+        status = rows[0].index("legal_status")
+        for row in rows[1:]:
+            row[status] = "fondazione bancaria"
+        return rows
+
+    preview = hsds.preview_upload(
+        empty_engine, package_with(engine, {"organizations.csv": foundation}), "rete.zip", TODAY
+    )
+    said = [p.message for p in preview.warnings if p.field == "legal_status"]
+    assert said and all(
+        "«fondazione bancaria» non è tra quelli di Rete: importato come «altro»" in m for m in said
+    )
 
 
 def test_a_control_character_leaves_the_value_out_and_in_a_name_is_an_error(engine, places):

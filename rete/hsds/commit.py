@@ -26,7 +26,9 @@ class ImportResult:
     updated: int
 
     def summary(self) -> str:
-        return f"Importazione completata: {self.added} enti aggiunti, {self.updated} aggiornati."
+        added = "ente aggiunto" if self.added == 1 else "enti aggiunti"
+        updated = "aggiornato" if self.updated == 1 else "aggiornati"
+        return f"Importazione completata: {self.added} {added}, {self.updated} {updated}."
 
 
 def commit_import(session: Session, actor: Actor, preview: ImportPreview) -> ImportResult:
@@ -35,7 +37,9 @@ def commit_import(session: Session, actor: Actor, preview: ImportPreview) -> Imp
     access.require(actor.role, access.may_edit_records, "importare enti nell'elenco della rete")
     if preview.errors:
         raise ValidationError(
-            f"Il file ha {len(preview.errors)} errori: correggerli e ripetere l'anteprima. "
+            f"Il file ha {len(preview.errors)} "
+            f"{'errore: correggerlo' if len(preview.errors) == 1 else 'errori: correggerli'} "
+            "e ripetere l'anteprima. "
             "Non è stato importato nulla."
         )
     added = updated = 0

@@ -110,7 +110,8 @@ class ImportPreview:
         if self.errors:
             return (
                 f"{len(self.errors)} {_plural(len(self.errors), 'errore', 'errori')}: "
-                "non verrà importato nulla finché non sono corretti nel file."
+                "non verrà importato nulla finché non "
+                f"{_plural(len(self.errors), 'è corretto', 'sono corretti')} nel file."
             )
         return (
             f"Da aggiungere: {len(self.of(ADD))}; da aggiornare: {len(self.of(UPDATE))}; "
@@ -131,6 +132,7 @@ class ImportPreview:
 
 
 def _plural(count: int, one: str, many: str) -> str:
+    """`one` for 1, `many` otherwise (0 enti, 2 enti)."""
     return one if count == 1 else many
 
 
@@ -259,8 +261,10 @@ class _Planner:
             if empty
         ]
         if missing:
+            listed = " e ".join([", ".join(missing[:-1]), missing[-1]] if missing[:-1] else missing)
             reason = (
-                f"manca {' e '.join(missing)}: completare il file (i bisogni con i codici "
+                f"{_plural(len(missing), 'manca', 'mancano')} {listed}: completare il file "
+                "(i bisogni con i codici "
                 "della classificazione che l'export HSDS di Rete pubblica, i luoghi con i nomi "
                 "dei quartieri o dei comuni di Rete) oppure inserire l'ente a mano."
             )
@@ -270,7 +274,7 @@ class _Planner:
         if draft.kind is None and draft.record.get("legal_status"):
             self.problems.append(
                 warning(
-                    f"tipo «{draft.record.get('legal_status')[:40]}» non tra quelli di Rete: "
+                    f"tipo «{draft.record.get('legal_status')[:40]}» non è tra quelli di Rete: "
                     "importato come «altro».",
                     draft.record,
                     "legal_status",
