@@ -314,6 +314,14 @@ def test_every_extension_the_form_accepts_is_written_apart_in_hsds(typed, split)
     assert vocabulary.split_extension(typed) == split
 
 
+def test_names_are_matched_as_the_directory_s_form_matches_them():
+    from rete.directory import checks
+
+    assert vocabulary.folded is checks.folded  # one function, not two that may drift apart
+    assert checks.folded("Caritas  Cantù ") == "caritas cantu"
+    assert checks.folded(None) == ""
+
+
 def test_the_taxonomy_of_needs_is_published_with_areas_as_parents(engine, places):
     tables = tables_of(hsds.export_zip(engine))
     assert {r["name"] for r in tables["taxonomies.csv"]} == {

@@ -58,10 +58,11 @@ class Checked:
     contacts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def folded(text: str) -> str:
+def folded(text: str | None) -> str:
     """A name as compared: accents, case and runs of spaces ignored ('Caritas  Cantù' and
-    'caritas cantu' are the same)."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    'caritas cantu' are the same; None as ''). The form's checks and the HSDS import
+    (`rete.hsds.vocabulary.folded`) match names with this one."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(bare.casefold().split())
 

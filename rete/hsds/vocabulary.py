@@ -26,10 +26,13 @@ wrote comes back as the directory it was.
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 
 from rete import validation
+
+# For matching names: accents, case and runs of spaces ignored («Città» = «citta»), as the
+# directory's form matches them.
+from rete.directory.checks import folded as folded
 
 # Fixed for good: changing it changes every taxonomy id Rete has ever published.
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://openreferral.org/hsds/rete-aler")
@@ -126,10 +129,3 @@ def split_extension(number: str) -> tuple[str, str]:
 
 def join_extension(number: str, extension: str) -> str:
     return f"{number} int. {extension}" if extension else number
-
-
-def folded(text: str | None) -> str:
-    """For matching names: accents, case and runs of spaces ignored («Città» = «citta»)."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(plain.casefold().split())
