@@ -53,7 +53,7 @@ with messages.friendly_errors():
                 "Ente non trovato: cercarlo di nuovo nell'elenco.", icon=":material/search_off:"
             )
             st.stop()
-        records = search.partner_records(app_db.engine, [partner_id], start, end, today)
+        records = directory_view.records_of(app_db, [partner_id], start, end, today)
         directory_view.partner_card(
             cards[0], records.get(partner_id), period, user.role, opened=True
         )
@@ -86,9 +86,7 @@ with messages.friendly_errors():
             st.session_state[page_key] = 1
 
         def page_of_results(page: int) -> search.DirectoryPage:
-            return search.search_partners(
-                app_db.engine, query, page=page, page_size=directory_view.PAGE_SIZE, today=today
-            )
+            return directory_view.found_partners(app_db, query, page, today)
 
         found = page_of_results(int(st.session_state[page_key]))
         if not found.cards and found.total:  # the page kept is past the end (a partner left)
@@ -105,8 +103,8 @@ with messages.friendly_errors():
                 if found.total == 1
                 else f"{formats.number(found.total)} enti trovati."
             )
-            records = search.partner_records(
-                app_db.engine, [card.id for card in found.cards], start, end, today
+            records = directory_view.records_of(
+                app_db, [card.id for card in found.cards], start, end, today
             )
             for card in found.cards:
                 directory_view.partner_card(

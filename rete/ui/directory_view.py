@@ -8,17 +8,19 @@ telephone numbers and e-mail addresses are `tel:` and `mailto:` links (`links.ch
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import streamlit as st
 
 from rete import access, directory, formats
 from rete.bootstrap import AppDatabase
-from rete.db import session_scope
-from rete.directory import edit
+from rete.db import get_engine, session_scope
+from rete.directory import edit, search
 from rete.directory.search import DirectoryPage, DirectoryQuery, PartnerCard, PartnerRecord
 from rete.filters import PRESET_LABELS, PRESET_LAST_12, month_of, period_bounds, period_label
 from rete.taxonomy import PARTNER_KINDS, Taxonomy
 from rete.ui import forms, links, partner_form
+from rete.ui.database import current_version, engine_url
 from rete.ui.forms import plain
 from rete.writes import Actor
 
@@ -28,7 +30,41 @@ STATUSES = {"active": "Attivi", "inactive": "Disattivati", ALL: "Attivi e disatt
 REFERRAL_PAGE = "pages/segnala.py"
 
 
-# --- The search
+# --- The search, cached like the Cruscotto (database, data version, arguments, day): a rerun
+# for a widget of the page (the editor's, the pager's) does not ask the database again.
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _found(url: str, version: int, query: DirectoryQuery, page: int, today: dt.date) -> Any:
+    return search.search_partners(
+        get_engine(url), query, page=page, page_size=PAGE_SIZE, today=today
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _records(
+    url: str, version: int, ids: tuple[int, ...], start: int, end: int, today: dt.date
+) -> Any:
+    return search.partner_records(get_engine(url), ids, start, end, today)
+
+
+def found_partners(
+    app_db: AppDatabase, query: DirectoryQuery, page: int, today: dt.date
+) -> DirectoryPage:
+    """A page of the partners matching `query` (`search.search_partners`)."""
+    found: DirectoryPage = _found(engine_url(app_db), current_version(app_db), query, page, today)
+    return found
+
+
+def records_of(
+    app_db: AppDatabase, ids: list[int], start: int, end: int, today: dt.date
+) -> dict[int, PartnerRecord]:
+    """Each partner's record in the network for the months start..end (`search.partner_records`)."""
+    version = current_version(app_db)
+    found: dict[int, PartnerRecord] = _records(
+        engine_url(app_db), version, tuple(ids), start, end, today
+    )
+    return found
 
 
 def _place_options(tax: Taxonomy) -> dict[str, str]:
