@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-# How a chart's numbers read: counts "1.234", rates "12,3", shares "45,6%", days "7".
+# How a chart's numbers read: counts "1.234", rates "12,3", shares "45,6%" (the number is the
+# fraction, 0.456), days "7".
 NumberKind = Literal["count", "rate", "percent", "days"]
 
 # bar: vertical bars, one per category (one series, coloured per point);
