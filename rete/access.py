@@ -81,6 +81,14 @@ PAGES: tuple[PageSpec, ...] = (
         "Analisi",
     ),
     PageSpec(
+        "riunione",
+        "pages/riunione.py",
+        "Riunione",
+        ":material/co_present:",
+        EVERYONE,
+        "Analisi",
+    ),
+    PageSpec(
         "rete",
         "pages/rete_enti.py",
         "Rete",

@@ -43,6 +43,8 @@ ACTION_LABELS = {
     "partner_deactivated": "ente disattivato",
     "partner_activated": "ente riattivato",
     "partner_deleted": "ente eliminato",
+    "meeting_exported": "riunione esportata",
+    "meeting_settings_changed": "dati della riunione modificati",
 }
 
 ENTITY_LABELS = {
@@ -54,6 +56,8 @@ ENTITY_LABELS = {
     "partner": "ente",
     "category": "classificazione",
     "database": "database",
+    "meeting": "riunione",
+    "setting": "impostazione",
 }
 
 
@@ -109,6 +113,13 @@ def record_access(
         )
         if recent is None:
             record(session, action, user_id=user_id, entity=entity, entity_id=entity_id)
+
+
+def record_export(engine: Engine, user_id: int | None, action: str, summary: str) -> None:
+    """An export leaving Rete (who, what, which filters): its own transaction, as a read;
+    every export is recorded, however often."""
+    with Session(engine) as session, session.begin():
+        record(session, action, user_id=user_id, entity="meeting", summary=summary)
 
 
 UNKNOWN_USER = "sconosciuto"  # a failed login under a name no account has: never the name typed

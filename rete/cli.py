@@ -16,7 +16,16 @@ from rete import access, auth, bootstrap, demo, hsds
 from rete.config import load_settings
 from rete.db import check_schema, get_engine, schema_state, session_scope, upgrade
 from rete.errors import ReteError
+from rete.filters import (
+    MAX_MONTHS,
+    Filters,
+    default_filters,
+    month_code,
+    months_in,
+    parse_month_code,
+)
 from rete.models import User
+from rete.taxonomy import load_taxonomy
 
 Handler = Callable[[argparse.Namespace], str]
 
@@ -156,6 +165,56 @@ def cmd_import_hsds(args: argparse.Namespace) -> str:
     return f"{report}\n\n{result.summary()}"
 
 
+def _month(text: str | None, fallback: int, option: str) -> int:
+    if text is None:
+        return fallback
+    month = parse_month_code(text)
+    if month is None:
+        raise ReteError(f"{option} «{text}» non è un mese: scriverlo come AAAA-MM, es. 2026-03.")
+    return month
+
+
+def cmd_deck(args: argparse.Namespace) -> str:
+    """Write the network meeting's slides as a PowerPoint file with native charts (or, by the
+    file's extension, the Word report .docx, the Excel tables .xlsx, the HTML slides .html):
+    aggregate figures only, small counts hidden. Without --from/--to: the last 12 full months.
+    Recorded in the audit trail.
+
+    Example: python -m rete deck riunione.pptx --from 2025-12 --to 2026-11 --municipality Varese
+    """
+    from rete.config import today
+    from rete.meeting import build, files
+
+    path = Path(args.out)
+    key = path.suffix.lower().lstrip(".")
+    if key not in files.FORMATS:
+        raise ReteError(f"Il file «{path.name}» deve finire in .pptx, .docx, .xlsx oppure .html.")
+    engine = _filled_engine()
+    day = today()
+    default = default_filters(day)
+    start = _month(args.start, default.start, "--from")
+    end = _month(args.end, default.end, "--to")
+    if end < start:
+        raise ReteError("--to viene prima di --from: indicare un periodo in ordine.")
+    if months_in(start, end) > MAX_MONTHS:
+        raise ReteError(f"Il periodo supera {MAX_MONTHS} mesi: sceglierne uno più breve.")
+    towns: tuple[str, ...] = ()
+    if args.municipality:
+        known = load_taxonomy(engine).municipalities()
+        if args.municipality not in known:
+            raise ReteError(
+                f"Nessun quartiere nel comune «{args.municipality}». Comuni: {', '.join(known)}."
+            )
+        towns = (args.municipality,)
+    filters = Filters(f"{month_code(start)}:{month_code(end)}", start, end, municipalities=towns)
+    deck = build.meeting_deck(engine, filters, day)
+    path.write_bytes(files.export(engine, None, deck, key))
+    return (
+        f"{files.FORMATS[key].label} scritto in {path}: {len(deck.slides)} slide, "
+        f"{deck.period_label}, {deck.territory_label}."
+    )
+
+
 def _editor(engine: Engine, username: str) -> auth.CurrentUser:
     with session_scope(engine) as session:
         user = session.scalar(select(User).where(User.username == username, User.active))
@@ -224,6 +283,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="mostra l'anteprima senza scrivere nulla"
     )
     import_hsds.add_argument("--user", help="utente (operatore o admin) che importa")
+
+    deck = add("deck", cmd_deck)
+    deck.add_argument("out", metavar="OUT", help="file da scrivere: .pptx, .docx, .xlsx o .html")
+    deck.add_argument("--from", dest="start", metavar="AAAA-MM", help="primo mese")
+    deck.add_argument("--to", dest="end", metavar="AAAA-MM", help="ultimo mese")
+    deck.add_argument("--municipality", metavar="COMUNE", help="solo i quartieri di un comune")
     return parser
 
 

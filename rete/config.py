@@ -22,11 +22,15 @@ SETTING_SUPPRESSION_K = "suppression_k"
 SETTING_OVERDUE_DAYS = "overdue_days"
 SETTING_RECHECK_MONTHS = "recheck_months"
 SETTING_DEMO_DATA = "demo_data"
+SETTING_NETWORK_NAME = "network_name"  # the meeting deck's title
+SETTING_COORDINATION = "coordination"  # the deck's closing slide: one contact line per line
 SETTING_DEFAULTS = {
     SETTING_SUPPRESSION_K: "5",
     SETTING_OVERDUE_DAYS: "14",
     SETTING_RECHECK_MONTHS: "6",
     SETTING_DEMO_DATA: "0",
+    SETTING_NETWORK_NAME: "Rete territoriale ALER Varese-Como-Monza Brianza-Busto Arsizio",
+    SETTING_COORDINATION: "",
 }
 
 TIMEZONE = "Europe/Rome"

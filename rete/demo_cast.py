@@ -109,8 +109,17 @@ def _create_accounts(session: Session) -> int:
     return users[OPERATOR_USERNAME].id
 
 
+# The closing slide of the meeting deck: invented, like every demo contact.
+DEMO_COORDINATION = (
+    "Community Manager ALER (demo)\nUfficio Mobile · 0332 000 000\nrete.demo@aler.example.it"
+)
+
+
 def _write_settings(session: Session) -> None:
-    values = config.SETTING_DEFAULTS | {config.SETTING_DEMO_DATA: "1"}
+    values = config.SETTING_DEFAULTS | {
+        config.SETTING_DEMO_DATA: "1",
+        config.SETTING_COORDINATION: DEMO_COORDINATION,
+    }
     for key, value in values.items():
         setting = session.get(Setting, key)
         if setting is None:

@@ -28,6 +28,7 @@ def test_every_command_has_help_with_an_example():
         "status",
         "export-hsds",
         "import-hsds",
+        "deck",
     }
     for name, sub in commands().items():
         assert sub.description, name

@@ -1,0 +1,223 @@
+"""The figures a meeting releases, linked as sums, and suppressed together (`rete.privacy`).
+
+Two releases, each suppressed as one whole so that no hidden count can be worked out by
+combining slides:
+- needs: the neighbourhood × specific need matrix (the first places and needs, then «Altri»),
+  its row, column and grand totals, the area totals, the month × area trend, every place's
+  total (the per-100-homes slide), and each area's needs with and without an active partner;
+- referrals: partner × outcome group (the first partners, then «Altri enti»), their totals,
+  the network's total per outcome (the share taken in charge is computed from them), and the
+  days-to-accept buckets, which add up to the referrals taken in charge.
+The KPI tiles' distinct counts (interviews, households) stand alone: small ones are hidden.
+Keys are tuples such as ("cell", place_id, need_id); `OTHERS` stands for a summed row or column.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+from rete import privacy
+from rete.meeting.data import MeetingData
+
+OTHERS = 0  # the row of the places (or the column of the needs) summed into «Altri»
+TOP_PLACES = 10  # rows of the matrix and bars of the neighbourhoods' slide (a slide's table
+# holds about eleven rows at a size read from the back of the room)
+TOP_NEEDS = 10  # columns of the matrix: a 1920-pixel slide reads about ten
+TOP_PARTNERS = 10
+OUTCOMES = ("accepted", "refused", "cancelled", "waiting", "overdue")
+# What the outcomes slide shows per partner: three groups, so that a partner's row holds
+# fewer small counts (a single overdue referral would be a hidden cell of its own).
+GROUPS = {
+    "accepted": ("accepted",),
+    "not_taken": ("refused", "cancelled"),
+    "pending": ("waiting", "overdue"),
+}
+DAY_BUCKETS = ((0, 2, "0–2"), (3, 7, "3–7"), (8, 14, "8–14"), (15, 30, "15–30"))
+LAST_BUCKET = "oltre 30"
+
+Key = tuple[Hashable, ...]
+
+
+@dataclass(frozen=True)
+class NeedsRelease:
+    figures: privacy.Suppressed[Key]
+    rows: tuple[int, ...]  # place ids, biggest first; OTHERS last when some were summed
+    columns: tuple[int, ...]  # need ids in taxonomy order; OTHERS last when some were summed
+    row_members: dict[int, tuple[int, ...]]  # a row's places (OTHERS: the summed ones)
+    places: tuple[int, ...]  # every place with needs, biggest first
+    areas: tuple[int, ...]  # areas with needs, taxonomy order
+    months: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ReferralsRelease:
+    figures: privacy.Suppressed[Key]
+    partners: tuple[int, ...]  # partner ids, most referrals first; OTHERS last when summed
+    partner_names: dict[int, str]
+    buckets: tuple[str, ...]
+
+
+def _sums(pairs: Iterable[tuple[Key, int]]) -> dict[Key, int]:
+    totals: dict[Key, int] = defaultdict(int)
+    for key, value in pairs:
+        totals[key] += value
+    return dict(totals)
+
+
+def _ranked(totals: dict[int, int], names: dict[int, str]) -> list[int]:
+    return sorted(totals, key=lambda key: (-totals[key], names.get(key, ""), key))
+
+
+def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) -> NeedsRelease:
+    """The needs' figures and their relations, suppressed as one release."""
+    place_totals: dict[int, int] = defaultdict(int)
+    need_totals: dict[int, int] = defaultdict(int)
+    for (_, place, need), n in data.cube.items():
+        place_totals[place] += n
+        need_totals[need] += n
+    places = _ranked(place_totals, {p: data.places[p].name for p in place_totals})
+    rows = places[:TOP_PLACES] + ([OTHERS] if len(places) > TOP_PLACES else [])
+    row_of = {place: (place if place in rows else OTHERS) for place in places}
+    top_needs = set(_ranked(need_totals, {n: data.needs[n].name for n in need_totals})[:TOP_NEEDS])
+    columns = sorted(top_needs, key=lambda n: data.needs[n].order)
+    columns += [OTHERS] if len(need_totals) > len(top_needs) else []
+    column_of = {need: (need if need in top_needs else OTHERS) for need in need_totals}
+    areas = sorted({data.needs[n].area_id for n in need_totals}, key=lambda a: data.areas[a].order)
+
+    values: dict[Key, int] = defaultdict(int)
+    for (month, place, need), n in data.cube.items():
+        area = data.needs[need].area_id
+        values[("cell", row_of[place], column_of[need])] += n
+        values[("row", row_of[place])] += n
+        values[("col", column_of[need])] += n
+        values[("all",)] += n
+        values[("area", area)] += n
+        values[("month", month, area)] += n
+        values[("place", place)] += n
+    for month in months:
+        for area in areas:
+            values.setdefault(("month", month, area), 0)
+    for row in rows:
+        for column in columns:
+            values.setdefault(("cell", row, column), 0)
+    gaps = _sums(((area,), n) for (_, area), n in data.gaps.items())
+    for area in areas:
+        uncovered = min(gaps.get((area,), 0), values[("area", area)])
+        values[("gap", area)] = uncovered
+        values[("covered", area)] = values[("area", area)] - uncovered
+
+    relation = privacy.Relation[Key]
+    relations = [relation(("row", r), tuple(("cell", r, c) for c in columns)) for r in rows]
+    relations += [relation(("col", c), tuple(("cell", r, c) for r in rows)) for c in columns]
+    relations += [
+        relation(("all",), tuple(("row", r) for r in rows)),
+        relation(("all",), tuple(("col", c) for c in columns)),
+        relation(("all",), tuple(("area", a) for a in areas)),
+    ]
+    relations += [relation(("area", a), tuple(("month", m, a) for m in months)) for a in areas]
+    relations += [relation(("area", a), (("gap", a), ("covered", a))) for a in areas]
+    for a in areas:  # the specific needs shown as columns are some of their area's needs
+        shown = tuple(("col", c) for c in columns if c != OTHERS and data.needs[c].area_id == a)
+        if shown:
+            relations.append(relation(("area", a), shown, exact=False))
+    values.setdefault(("all",), 0)
+    members = {row: tuple(p for p in places if row_of[p] == row) for row in rows}
+    for row in rows:
+        relations.append(relation(("row", row), tuple(("place", p) for p in members[row])))
+    return NeedsRelease(
+        figures=privacy.suppress(dict(values), [r for r in relations if r.parts], threshold),
+        rows=tuple(rows),
+        columns=tuple(columns),
+        row_members=members,
+        places=tuple(places),
+        areas=tuple(areas),
+        months=months,
+    )
+
+
+def _bucket(days: int) -> str:
+    for low, high, label in DAY_BUCKETS:
+        if low <= days <= high:
+            return label
+    return LAST_BUCKET
+
+
+def referrals_release(data: MeetingData, threshold: int) -> ReferralsRelease:
+    """Referrals by partner and outcome, and the days to taking in charge, as one release.
+
+    The outcomes split the referrals sent: taken in charge (closed ones included), refused,
+    cancelled, still waiting within their time, overdue."""
+    frame = data.partners
+    names = {int(row.partner_id): str(row.partner) for row in frame.itertuples(index=False)}
+    ranked = [int(p) for p in frame["partner_id"]]  # the query's order: most referrals first
+    shown = ranked[:TOP_PARTNERS]
+    partners = shown + ([OTHERS] if len(ranked) > TOP_PARTNERS else [])
+    values: dict[Key, int] = defaultdict(int)
+    for row in frame.itertuples(index=False):
+        partner = int(row.partner_id) if int(row.partner_id) in shown else OTHERS
+        waiting = int(row.sent - row.accepted - row.refused - row.cancelled - row.overdue)
+        counts = dict(
+            zip(
+                OUTCOMES,
+                (
+                    int(row.accepted),
+                    int(row.refused),
+                    int(row.cancelled),
+                    waiting,
+                    int(row.overdue),
+                ),
+                strict=True,
+            )
+        )
+        for group, outcomes in GROUPS.items():
+            n = sum(counts[outcome] for outcome in outcomes)
+            values[("ref", partner, group)] += n
+            values[("status", group)] += n
+            values[("sent", partner)] += n
+            values[("sent_all",)] += n
+        for outcome, n in counts.items():
+            values[("outcome", outcome)] += n
+    buckets = (*(label for _, _, label in DAY_BUCKETS), LAST_BUCKET)
+    for label in buckets:
+        values[("days", label)] = 0
+    for days, n in data.days.items():
+        values[("days", _bucket(days))] += n
+    for group in GROUPS:
+        values.setdefault(("status", group), 0)
+    for outcome in OUTCOMES:
+        values.setdefault(("outcome", outcome), 0)
+    values.setdefault(("sent_all",), 0)
+
+    relation = privacy.Relation[Key]
+    relations = [relation(("sent", p), tuple(("ref", p, g) for g in GROUPS)) for p in partners]
+    relations += [relation(("status", g), tuple(("ref", p, g) for p in partners)) for g in GROUPS]
+    relations += [
+        relation(("status", g), tuple(("outcome", o) for o in outcomes))
+        for g, outcomes in GROUPS.items()
+    ]
+    relations += [
+        relation(("sent_all",), tuple(("sent", p) for p in partners)),
+        relation(("sent_all",), tuple(("status", g) for g in GROUPS)),
+    ]
+    # Every referral taken in charge has its days to acceptance: the buckets add up to them
+    # (checked, not assumed: a record without a date would make the sum an upper bound).
+    bucket_keys = tuple(("days", label) for label in buckets)
+    exact = sum(values[key] for key in bucket_keys) == values[("outcome", "accepted")]
+    relations.append(relation(("outcome", "accepted"), bucket_keys, exact=exact))
+    return ReferralsRelease(
+        figures=privacy.suppress(dict(values), [r for r in relations if r.parts], threshold),
+        partners=tuple(partners),
+        partner_names=names,
+        buckets=buckets,
+    )
+
+
+def distinct_counts(data: MeetingData, threshold: int) -> privacy.Suppressed[Key]:
+    """The tiles' distinct counts (interviews, households), each hidden when small."""
+    values: dict[Key, int] = {
+        ("interviews",): data.kpis.interviews,
+        ("households",): data.kpis.households,
+    }
+    return privacy.suppress(values, [], threshold)
