@@ -208,24 +208,35 @@ def _by_area(ctx: Context) -> Slide:
 
 
 def _by_place(ctx: Context) -> Slide:
+    """The places with most needs, one bar each; the others summed are said in the footnote,
+    not drawn (their bar would dwarf every neighbourhood's)."""
     figures = ctx.needs.figures
-    values = tuple(ctx.value(figures, ("row", r)) for r in ctx.needs.rows)
+    places = [r for r in ctx.needs.rows if r != OTHERS]
+    values = tuple(ctx.value(figures, ("row", r)) for r in places)
     chart = Chart(
         kind="hbar",
         category_title="Quartiere",
         categories=tuple(
-            _labelled(ctx.place_label(r), v) for r, v in zip(ctx.needs.rows, values, strict=True)
+            _labelled(ctx.place_label(r), v) for r, v in zip(places, values, strict=True)
         ),
         series=(Series("Bisogni", NEUTRAL, values),),
         value_title="Bisogni",
     )
+    notes = []
+    if OTHERS in ctx.needs.rows:
+        others = len(ctx.needs.row_members[OTHERS])
+        notes.append(
+            f"Gli altri {others} quartieri insieme: {figures.label(('row', OTHERS))} bisogni."
+        )
+    if chart.has_hidden:
+        notes.append(ctx.footnote)
     return Slide(
         "quartieri",
         "Bisogni per quartiere",
         texts.place_headline(ctx),
         texts.DEFINITIONS["needs"] + " " + texts.DEFINITIONS["others_places"],
         chart=chart,
-        footnote=_one_series_footnote(ctx, chart),
+        footnote=" ".join(notes) or None,
     )
 
 

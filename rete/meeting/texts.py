@@ -28,7 +28,7 @@ DEFINITIONS = {
     "può rilevarne più d'una).",
     "areas": "Ogni bisogno specifico appartiene a un'area, con il suo colore in ogni grafico.",
     "others_places": "Sono mostrati uno per uno i quartieri con più bisogni; gli altri sono "
-    "sommati in «Altri quartieri».",
+    "sommati («Altri quartieri»).",
     "per_homes": "Bisogni ogni 100 alloggi ALER: i bisogni rilevati nel quartiere divisi per gli "
     "alloggi ALER del quartiere, per 100. Mette in luce i quartieri più fragili, non i più "
     "grandi. Solo i quartieri di cui si conosce il numero di alloggi.",
