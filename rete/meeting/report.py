@@ -33,6 +33,10 @@ METHOD_HEADING = "Nota di metodo"
 FONT = "Calibri"  # LibreOffice substitutes the metric-compatible Carlito where Calibri is missing
 BODY_SIZE = Pt(11)
 TABLE_SIZE = Pt(10)
+WIDE_TABLE_SIZE = Pt(8)  # a table of more than WIDE_FROM columns (the matrix, the months)
+WIDE_FROM = 6
+TEXT_WIDTH = Cm(21 - 2 * 2.2)
+FIRST_COLUMN = Cm(4.2)  # the names of places and partners, kept on one or two lines
 SMALL_SIZE = Pt(9)  # footnotes and definitions
 SMALL_COLOUR = RGBColor(0x44, 0x4C, 0x56)  # dark grey: quieter than the body, still readable
 TABLE_STYLE = "Table Grid"
@@ -138,13 +142,19 @@ def _table(document: DocxDocument, header: list[str], rows: list[list[str | Valu
         header,
         *([cell.text if isinstance(cell, Value) else cell for cell in row] for row in rows),
     ]
+    wide = len(header) > WIDE_FROM
+    table.autofit = False
+    other = (TEXT_WIDTH - FIRST_COLUMN) // max(1, len(header) - 1)
+    for index, grid_column in enumerate(table.columns):  # LibreOffice reads the grid's widths
+        grid_column.width = FIRST_COLUMN if index == 0 else other
     for row_index, (row, line) in enumerate(zip(table.rows, texts, strict=True)):
         for column, (cell, text) in enumerate(zip(row.cells, line, strict=True)):
+            cell.width = FIRST_COLUMN if column == 0 else other
             paragraph = cell.paragraphs[0]
             if column > 0:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             run = paragraph.add_run(_plain(text))
-            run.font.size = TABLE_SIZE
+            run.font.size = WIDE_TABLE_SIZE if wide else TABLE_SIZE
             run.bold = row_index == 0
     # Space between the table and the footnote, which Word would otherwise glue to its border.
     document.add_paragraph().paragraph_format.space_after = Pt(0)
