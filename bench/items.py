@@ -84,6 +84,29 @@ def in_child_process(item: Callable[[Task], T], task: Task) -> T:
         return pool.submit(item, task).result()
 
 
+def in_new_processes(
+    item: Callable[[Task], tuple[Measurement, ...]], task: Task
+) -> tuple[Measurement, ...]:
+    """Run an item once in each of `task.repetitions` fresh processes: every run is a first
+    one (no connection, statement or result cached before it). Each of its measurements becomes
+    one with the runs' seconds, the highest peak and the median of each part."""
+    runs = [in_child_process(item, task) for _ in range(task.repetitions)]
+    return tuple(_merged(measured) for measured in zip(*runs, strict=True))
+
+
+def _merged(runs: tuple[Measurement, ...]) -> Measurement:
+    """One measurement from the same item's runs, which must have found the same counts."""
+    counts = runs[0].counts
+    if any(run.counts != counts for run in runs):
+        raise RuntimeError(f"the runs found different things: {[run.counts for run in runs]}")
+    return Measurement(
+        seconds=tuple(seconds for run in runs for seconds in run.seconds),
+        peak_mb=max(run.peak_mb for run in runs),
+        parts={name: statistics.median(run.parts[name] for run in runs) for name in runs[0].parts},
+        counts=counts,
+    )
+
+
 def peak_mb() -> float:
     """This process's own peak resident memory so far, in MB.
 
@@ -181,7 +204,7 @@ def _page(task: Task) -> Any:
 def _check_page(app: Any, visit: PageVisit, *, shown: bool = True) -> None:
     """A run that raised, showed an error or did not reach its page measures nothing: stop
     loudly. (The Cruscotto shows no st.error on a normal run, nor does any workspace page.)
-    Once every input is set, the run must also show the visit's text (`shown`)."""
+    Once every input is set, the run must also show the visit's text and charts (`shown`)."""
     if app.exception or app.error or not app.title or app.title[0].value != visit.title:
         errors = [e.value for e in app.exception] + [e.value for e in app.error]
         titles = [t.value for t in app.title]
@@ -190,6 +213,8 @@ def _check_page(app: Any, visit: PageVisit, *, shown: bool = True) -> None:
         texts = [e.value for kind in (app.markdown, app.caption, app.header) for e in kind]
         if not any(visit.shows in text for text in texts):
             raise RuntimeError(f"{visit.title} does not show {visit.shows!r}: {texts}")
+    if shown and len(app.get("plotly_chart")) < visit.charts:
+        raise RuntimeError(f"{visit.title} drew fewer than {visit.charts} charts")
 
 
 def _page_runs(task: Task, before_each: Callable[[], None]) -> Measurement:

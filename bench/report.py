@@ -8,14 +8,16 @@ import os
 import platform
 import sqlite3
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 
 from bench.browser import BrowserMeasurement
 from bench.datasets import SQLITE, Dataset
 from bench.items import Measurement
+from bench.meeting_side import OTHER_FILES, PREPARING_PAGE, SLIDE_PAGE
 from bench.rete_side import PAGE_QUERIES
 from bench.workspace_side import CALLS, Subjects
 
@@ -23,7 +25,6 @@ README = Path(__file__).resolve().parent / "README.md"
 RESULTS_START = "<!-- results:start (bench/run.py rewrites this part on a full run) -->"
 RESULTS_END = "<!-- results:end -->"
 TARGET_SIZE = "1M"  # the issue's targets are for 1M needs on SQLite
-PPTX_NOT_YET = "n/d (non ancora disponibile)"
 WORKSPACE_PAGES = (  # bench.workspace_side.page_visits, in the table's order
     "Da seguire",
     "Colloqui, first page",
@@ -37,6 +38,21 @@ WORKSPACE_PAGES = (  # bench.workspace_side.page_visits, in the table's order
 PAGE_TARGET = 0.3  # seconds, a workspace or directory page's warm run (median), 1M on SQLite
 WRITE_TARGET = 0.05  # seconds, a write's 95th percentile, 1M on SQLite
 BROWSER_TARGET = 1.2  # Rete / the bare page in Chromium, drawing and redrawing
+EXPORT_TARGET = 5.0  # seconds, the meeting's deck built and written as PowerPoint, 1M on SQLite
+EXPORT_MEMORY_TARGET = 500  # MB, the peak of the process doing it
+
+
+@dataclass(frozen=True)
+class MeetingResult:
+    """The meeting's items on one dataset (issue 15); all that `--only meeting` measures."""
+
+    dataset: Dataset
+    export: Measurement  # the deck built and written as PowerPoint, a new process each run
+    files: Measurement  # Word, Excel and HTML written from that deck, in the same processes
+    pages: dict[str, Measurement]  # bench.meeting_side.page_visits -> warm runs
+
+    def measurements(self) -> list[Measurement]:
+        return [self.export, self.files, *self.pages.values()]
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,7 @@ class SizeResult:
     referral_sends: Measurement
     referral_moves: Measurement  # "accept", each on a referral just sent
     disagreements: dict[str, list[str]]  # "naive, default view" -> aggregates that differ
+    meeting: MeetingResult
     browser: BrowserMeasurement | None = None  # the Cruscotto in Chromium (SQLite only)
 
     @property
@@ -89,6 +106,7 @@ class SizeResult:
             *self.queries.values(),
             *self.workspace_pages.values(),
             *self.workspace_calls.values(),
+            *self.meeting.measurements(),
         ]
         return max(item.peak_mb for item in items)
 
@@ -130,7 +148,7 @@ class Report:
         parts.append(_durations(self))
         for backend in self.backends():
             results = [r for r in self.results if r.dataset.backend == backend]
-            parts.append(f"### {backend}\n\n{results_table(results)}")
+            parts.append(f"### {backend}\n\n{results_table(results, table_rows())}")
         parts.append(f"### In the browser\n\n{browser_section(self)}")
         parts.append(f"### Datasets\n\n{datasets_table(self.results)}")
         return "\n\n".join(parts) + "\n"
@@ -178,29 +196,41 @@ def _durations(report: Report) -> str:
         f"datasets generated in this run: {seconds(generated)}" if generated else "datasets reused"
     )
     text = f"Whole run {seconds(report.seconds)} ({made}); times are medians unless stated."
-    if report.load:
-        text += (
-            f" Load average (1 minute) after each item: median {statistics.median(report.load):.1f},"
-            f" highest {max(report.load):.1f}, on {os.cpu_count()} CPUs; the benchmark's own child"
-            " adds about 1, so anything well above that is other work slowing the run down."
-        )
-    return text
+    return f"{text} {_load_text(report.load)}" if report.load else text
+
+
+def _load_text(load: Sequence[float]) -> str:
+    return (
+        f"Load average (1 minute) after each item: median {statistics.median(load):.1f},"
+        f" highest {max(load):.1f}, on {os.cpu_count()} CPUs; the benchmark's own child"
+        " adds about 1, so anything well above that is other work slowing the run down."
+    )
 
 
 # --- The results table
 
 
+class OnDataset(Protocol):
+    """What a table's column is made of: everything measured on one dataset, or some of it."""
+
+    @property
+    def dataset(self) -> Dataset: ...
+
+
+R = TypeVar("R", bound=OnDataset)
+
+
 @dataclass(frozen=True)
-class Row:
+class Row(Generic[R]):
     """A line of the table: what it measures, its cell per size, and the target at 1M."""
 
     label: str
-    cell: Callable[[SizeResult], str]
+    cell: Callable[[R], str]
     target: str = ""
-    met: Callable[[SizeResult], bool] | None = None
+    met: Callable[[R], bool] | None = None
 
 
-def _query_row(name: str) -> Row:
+def _query_row(name: str) -> Row[SizeResult]:
     query = PAGE_QUERIES[name]
     return Row(
         f"query {query.label}",
@@ -208,7 +238,7 @@ def _query_row(name: str) -> Row:
     )
 
 
-def _workspace_page_row(name: str) -> Row:
+def _workspace_page_row(name: str) -> Row[SizeResult]:
     return Row(
         f"page «{name}», warm",
         lambda r: spread_cell(r.workspace_pages[name]),
@@ -217,9 +247,9 @@ def _workspace_page_row(name: str) -> Row:
     )
 
 
-def _workspace_call_row(name: str) -> Row:
+def _workspace_call_row(name: str) -> Row[SizeResult]:
     call = CALLS[name]
-    row = Row(f"call {call.label}", lambda r: spread_cell(r.workspace_calls[name]))
+    row: Row[SizeResult] = Row(f"call {call.label}", lambda r: spread_cell(r.workspace_calls[name]))
     if call.target is None:
         return row
     target = call.target
@@ -261,7 +291,7 @@ def _directory(result: SizeResult) -> str:
     )
 
 
-def workspace_rows() -> list[Row]:
+def workspace_rows() -> list[Row[SizeResult]]:
     """The community manager's workspace (issue 12): what it opens, its pages, its functions,
     its writes; the directory (issue 14) among them: the Rete page's search, «Chi può
     aiutare?» and coverage, the functions behind them and the HSDS export."""
@@ -293,7 +323,55 @@ def _agreement(result: SizeResult) -> str:
     return "; ".join(f"{k}: {', '.join(v)}" for k, v in result.disagreements.items() if v)
 
 
-def table_rows() -> list[Row]:
+def _export(result: MeetingResult) -> str:
+    """'1.90 s (deck 1.50 s, PowerPoint 0.40 s) · 250 MB'."""
+    export = result.export
+    return (
+        f"{seconds(export.median)} (deck {seconds(export.parts['deck'])}, PowerPoint "
+        f"{seconds(export.parts['pptx'])}) · {megabytes(export.peak_mb)}"
+    )
+
+
+def _other_files(result: MeetingResult) -> str:
+    """'Word 0.11 s · Excel 25.7 ms · HTML 0.16 s · 263 MB'."""
+    files = result.files
+    each = [f"{label} {seconds(files.parts[label])}" for label in OTHER_FILES]
+    return " · ".join([*each, megabytes(files.peak_mb)])
+
+
+def meeting_rows() -> list[Row[MeetingResult]]:
+    """The meeting (issue 15): its deck as PowerPoint (the issue's target) and as the other
+    files, and its page presenting a slide (the issue's target) and preparing the meeting."""
+    return [
+        Row(
+            "PowerPoint export (the deck built and written, in a new process)",
+            _export,
+            f"< {EXPORT_TARGET:.0f} s, < {EXPORT_MEMORY_TARGET} MB",
+            lambda r: r.export.median < EXPORT_TARGET and r.export.peak_mb < EXPORT_MEMORY_TARGET,
+        ),
+        Row("Altri file della riunione (Word, Excel, HTML, from that deck)", _other_files),
+        Row(
+            f"page «{SLIDE_PAGE}», warm",
+            lambda r: spread_cell(r.pages[SLIDE_PAGE]),
+            f"< {PAGE_TARGET} s",
+            lambda r: r.pages[SLIDE_PAGE].median < PAGE_TARGET,
+        ),
+        Row(f"page «{PREPARING_PAGE}», warm", lambda r: spread_cell(r.pages[PREPARING_PAGE])),
+    ]
+
+
+def _of_size(row: Row[MeetingResult]) -> Row[SizeResult]:
+    """A meeting row in the whole table, where each column is a SizeResult."""
+    met = row.met
+    return Row(
+        row.label,
+        lambda r: row.cell(r.meeting),
+        row.target,
+        None if met is None else lambda r: met(r.meeting),
+    )
+
+
+def table_rows() -> list[Row[SizeResult]]:
     """Every row of the results table, in order."""
     return [
         Row(
@@ -351,7 +429,7 @@ def table_rows() -> list[Row]:
             "< 50 ms",
             lambda r: r.saves.p95 < 0.05,
         ),
-        Row("PowerPoint export", lambda r: PPTX_NOT_YET),
+        *(_of_size(row) for row in meeting_rows()),
         *workspace_rows(),
         Row(
             "peak RSS, highest of Rete's items",
@@ -367,7 +445,7 @@ def row_labels() -> list[str]:
     return [row.label for row in table_rows()]
 
 
-def _target_cell(row: Row, results: list[SizeResult]) -> str:
+def _target_cell(row: Row[R], results: Sequence[R]) -> str:
     """The target, with 'met' or 'missed' where it applies (1M needs on SQLite)."""
     if not row.target:
         return ""
@@ -379,17 +457,17 @@ def _target_cell(row: Row, results: list[SizeResult]) -> str:
     return f"{row.target}: {'met' if row.met(at_target[0]) else '**missed**'}"
 
 
-def _header(result: SizeResult) -> str:
+def _header(result: OnDataset) -> str:
     return f"{result.dataset.label} ({result.dataset.needs:,} needs)"
 
 
-def results_table(results: list[SizeResult]) -> str:
+def results_table(results: Sequence[R], rows: Sequence[Row[R]]) -> str:
     """One Markdown table: a row per measured item, a column per dataset size."""
     lines = [
         "| measured | " + " | ".join(_header(r) for r in results) + " | target at 1M |",
         "|---|" + "---:|" * len(results) + "---|",
     ]
-    for row in table_rows():
+    for row in rows:
         cells = [row.cell(r) for r in results]
         lines.append(f"| {row.label} | " + " | ".join(cells) + f" | {_target_cell(row, results)} |")
     return "\n".join(lines)
@@ -576,6 +654,20 @@ def machine(postgres_version: str | None) -> list[str]:
     packages = ("streamlit", "sqlalchemy", "pandas")
     items.append(", ".join(f"{name} {version(name)}" for name in packages))
     return items
+
+
+def meeting_markdown(
+    results: Sequence[MeetingResult], machine: list[str], load: Sequence[float]
+) -> str:
+    """What a run of the meeting's items only prints: where it ran, then their rows."""
+    started = dt.datetime.now(dt.UTC)
+    parts = [f"Run on {started:%Y-%m-%d %H:%M} UTC · " + " · ".join(machine)]
+    text = "The meeting's items only; times are medians unless stated."
+    parts.append(f"{text} {_load_text(load)}" if load else text)
+    for backend in dict.fromkeys(result.dataset.backend for result in results):
+        chosen = [result for result in results if result.dataset.backend == backend]
+        parts.append(f"### {backend}\n\n{results_table(chosen, meeting_rows())}")
+    return "\n\n".join(parts) + "\n"
 
 
 def write_readme(report: Report, readme: Path = README) -> None:

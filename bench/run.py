@@ -5,6 +5,7 @@
     python bench/run.py --quick          # 10k only, in a temporary directory, about two minutes
     python bench/run.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
     python bench/run.py --no-browser     # without the Chromium measurement (bench/browser.py)
+    python bench/run.py --only meeting --sizes 10k,1M --no-postgres   # some items only
 
 A full run prints the results table and rewrites bench/README.md; every other run only prints.
 """
@@ -30,25 +31,30 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
+from typing import TypeVar
 
-from bench import browser, datasets, items, report
+from bench import browser, datasets, items, meeting_side, report
 from bench.browser import BrowserMeasurement
 from bench.canonical import AGGREGATES, FROZEN_TODAY, Case, Numbers, benchmark_cases, differences
-from bench.datasets import Dataset
-from bench.items import Measurement, Task, in_child_process
+from bench.datasets import SQLITE, Dataset
+from bench.items import Measurement, Task, in_child_process, in_new_processes
 from bench.rete_side import PAGE_QUERIES
 from bench.workspace_side import CALLS, Subjects, choose_subjects, page_visits
 from rete import db
 from rete.taxonomy import load_taxonomy
 
 POSTGRES_ENV = "RETE_TEST_POSTGRES_URL"
+MEETING = "meeting"  # what --only can choose: the meeting's items (issue 15)
+ScratchCopy = Callable[[Dataset], AbstractContextManager[str]]
+Measured = TypeVar("Measured")
 
 
 @dataclass(frozen=True)
 class Repetitions:
     """How many times each item repeats (page runs, area changes, queries, naive loads, saves;
-    the workspace's page runs and function calls, referrals sent and taken in charge; in
-    Chromium, the unmeasured sessions and the measured ones)."""
+    the workspace's page runs and function calls, referrals sent and taken in charge; the
+    meeting's files, each time in a new process; in Chromium, the unmeasured sessions and the
+    measured ones)."""
 
     page: int
     areas: int
@@ -58,6 +64,7 @@ class Repetitions:
     workspace_pages: int
     workspace_calls: int
     referrals: int
+    exports: int
     browser_warm_ups: int
     browser_sessions: int
 
@@ -75,6 +82,7 @@ FULL = Repetitions(
     workspace_pages=10,
     workspace_calls=20,
     referrals=50,
+    exports=3,
     browser_warm_ups=1,
     browser_sessions=5,
 )
@@ -87,6 +95,7 @@ QUICK = Repetitions(
     workspace_pages=2,
     workspace_calls=2,
     referrals=5,
+    exports=2,  # two new processes: their measurements are merged as in a full run
     browser_warm_ups=0,
     browser_sessions=1,
 )
@@ -102,6 +111,7 @@ class Options:
     regenerate: bool = False
     postgres_url: str | None = None
     in_browser: bool = True  # False: --no-browser
+    only: str | None = None  # MEETING: those items alone (--only)
 
     @property
     def repetitions(self) -> Repetitions:
@@ -116,8 +126,8 @@ class Options:
 
     @property
     def is_full_run(self) -> bool:
-        """Only a full run (every size, not quick) rewrites bench/README.md."""
-        return not self.quick and set(self.sizes) == set(datasets.SIZES)
+        """Only a full run (every size and item, not quick) rewrites bench/README.md."""
+        return not self.quick and not self.only and set(self.sizes) == set(datasets.SIZES)
 
 
 def say(message: str) -> None:
@@ -222,6 +232,33 @@ def _referral_items(task: Task) -> tuple[Measurement, Measurement]:
     return sends, moves
 
 
+def measure_meeting(dataset: Dataset, repetitions: Repetitions) -> report.MeetingResult:
+    """The meeting's items: its files, each run in a new process, then its page's warm runs.
+    Nothing of them writes, so they run on the dataset itself."""
+    task = Task(dataset.url, (), repetitions.exports, dataset.user)
+    export, files = in_new_processes(meeting_side.meeting_files, task)
+    _note_load()
+    say(
+        f"  meeting files: PowerPoint {report.seconds(export.median)}, peak "
+        f"{export.peak_mb:.0f} MB; {_parts(files)}, peak {files.peak_mb:.0f} MB; found "
+        f"{export.counts}, load {LOAD[-1]:.1f}"
+    )
+    pages = replace(task, repetitions=repetitions.workspace_pages)
+    return report.MeetingResult(
+        dataset=dataset,
+        export=export,
+        files=files,
+        pages={
+            name: _measure(f"page {name}", items.page_warm, replace(pages, visit=visit))
+            for name, visit in meeting_side.page_visits().items()
+        },
+    )
+
+
+def _parts(measurement: Measurement) -> str:
+    return ", ".join(f"{name} {report.seconds(value)}" for name, value in measurement.parts.items())
+
+
 def _browser_item(dataset: Dataset, url: str, repetitions: Repetitions) -> BrowserMeasurement:
     """The Cruscotto in Chromium on this dataset (on its scratch copy: a login writes), the
     benchmark's user logging in, the clock frozen as everywhere else."""
@@ -270,6 +307,7 @@ def measure_dataset(
         "floor", items.floor_statements, replace(task, repetitions=repetitions.queries)
     )
     naive = _measure("naive", items.naive_baseline, replace(task, repetitions=repetitions.naive))
+    meeting = measure_meeting(dataset, repetitions)
     with scratch_copy(dataset) as url:
         on_copy = Task(url, (), repetitions.workspace_pages, dataset.user, subjects=subjects)
         workspace_pages = _workspace_page_items(on_copy, subjects)
@@ -297,6 +335,7 @@ def measure_dataset(
         referral_sends=referral_sends,
         referral_moves=referral_moves,
         disagreements=_disagreements(_rete_numbers(queries, cases), floor, naive),
+        meeting=meeting,
         browser=in_chromium,
     )
     say(f"  numbers: {'equal' if result.agree else result.disagreements}")
@@ -306,23 +345,22 @@ def measure_dataset(
 # --- The databases
 
 
-def _sqlite_results(options: Options, directory: Path) -> Iterator[report.SizeResult]:
+def _sqlite_results(
+    options: Options, directory: Path, measure: Callable[[Dataset, ScratchCopy], Measured]
+) -> Iterator[Measured]:
     for label in options.sizes:
         dataset = _announced(
             partial(datasets.sqlite_dataset, label, directory, regenerate=options.regenerate)
         )
-        yield measure_dataset(
-            dataset,
-            options.repetitions,
-            lambda d: datasets.sqlite_scratch_copy(d, directory),
-            in_browser=options.browser_skipped is None,
-        )
+        yield measure(dataset, lambda d: datasets.sqlite_scratch_copy(d, directory))
 
 
-def _postgres_results(options: Options, server_url: str) -> Iterator[report.SizeResult]:
+def _postgres_results(
+    options: Options, server_url: str, measure: Callable[[Dataset, ScratchCopy], Measured]
+) -> Iterator[Measured]:
     for label in options.sizes:
         name = datasets.postgres_database_name(label)
-        if options.quick:  # a throwaway database, dropped at the end of the run
+        if options.quick:  # a throwaway database, dropped once measured
             name = f"rete_bench_quick_{uuid.uuid4().hex[:8]}"
         try:
             dataset = _announced(
@@ -334,14 +372,21 @@ def _postgres_results(options: Options, server_url: str) -> Iterator[report.Size
                     regenerate=options.regenerate,
                 )
             )
-            yield measure_dataset(
-                dataset,
-                options.repetitions,
-                lambda d: datasets.postgres_scratch_copy(d, server_url),
-            )
+            yield measure(dataset, lambda d: datasets.postgres_scratch_copy(d, server_url))
         finally:
             if options.quick:
                 datasets.drop_database(server_url, name)
+
+
+def on_each_dataset(
+    options: Options, directory: Path, measure: Callable[[Dataset, ScratchCopy], Measured]
+) -> list[Measured]:
+    """`measure` on every dataset of the run, SQLite first, then PostgreSQL when asked; it is
+    given the dataset, ready, and the way to copy it for the items that write."""
+    found = list(_sqlite_results(options, directory, measure))
+    if options.postgres_url:
+        found += _postgres_results(options, options.postgres_url, measure)
+    return found
 
 
 def _announced(prepare: Callable[[], Dataset]) -> Dataset:
@@ -384,26 +429,40 @@ def run_benchmark(options: Options) -> report.Report:
     """Measure every size on SQLite (and PostgreSQL when asked), then report."""
     started = time.perf_counter()
     LOAD.clear()
-    results: list[report.SizeResult] = []
-    postgres_version = None
     skipped = options.browser_skipped
     if skipped:
         say(f"Chromium measurement skipped: {skipped}")
     yardsticks = _browser_yardsticks(options)
+
+    def everything(dataset: Dataset, scratch_copy: ScratchCopy) -> report.SizeResult:
+        in_browser = skipped is None and dataset.backend == SQLITE
+        return measure_dataset(dataset, options.repetitions, scratch_copy, in_browser=in_browser)
+
     with workspace(options) as directory:
-        results += _sqlite_results(options, directory)
-        if options.postgres_url:
-            postgres_version = datasets.server_version(options.postgres_url)
-            results += _postgres_results(options, options.postgres_url)
+        results = on_each_dataset(options, directory, everything)
     return report.Report(
         results=results,
-        machine=report.machine(postgres_version),
+        machine=_machine(options),
         seconds=time.perf_counter() - started,
         quick=options.quick,
         load=tuple(LOAD),
         browser=tuple(yardsticks),
         browser_skipped=skipped,
     )
+
+
+def _machine(options: Options) -> list[str]:
+    version = datasets.server_version(options.postgres_url) if options.postgres_url else None
+    return report.machine(version)
+
+
+def run_meeting_items(options: Options) -> list[report.MeetingResult]:
+    """The meeting's items alone, on every dataset of the run (`--only meeting`)."""
+    LOAD.clear()
+    with workspace(options) as directory:
+        return on_each_dataset(
+            options, directory, lambda dataset, _: measure_meeting(dataset, options.repetitions)
+        )
 
 
 def run_quick(postgres_url: str | None = None) -> report.Report:
@@ -428,6 +487,11 @@ def parse_options(argv: list[str] | None = None) -> Options:
         "--no-browser", action="store_true", help="skip the Chromium measurement (bench/browser.py)"
     )
     parser.add_argument(
+        "--only",
+        choices=(MEETING,),
+        help="measure these items alone (prints their rows, does not rewrite the README)",
+    )
+    parser.add_argument(
         "--sizes",
         default=",".join(datasets.SIZES),
         help="comma-separated subset of 10k,100k,1M (a partial run does not rewrite the README)",
@@ -438,11 +502,22 @@ def parse_options(argv: list[str] | None = None) -> Options:
     if unknown:
         parser.error(f"unknown sizes: {', '.join(sorted(unknown))}")
     postgres = None if args.no_postgres else (args.postgres or os.environ.get(POSTGRES_ENV))
-    return Options(sizes, args.quick, args.regenerate, postgres, in_browser=not args.no_browser)
+    return Options(
+        sizes,
+        args.quick,
+        args.regenerate,
+        postgres,
+        in_browser=not args.no_browser,
+        only=args.only,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
+    if options.only == MEETING:
+        found = run_meeting_items(options)
+        print(report.meeting_markdown(found, _machine(options), LOAD))
+        return 0
     result = run_benchmark(options)
     print(result.markdown())
     if options.is_full_run:

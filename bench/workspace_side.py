@@ -33,8 +33,8 @@ Choice = tuple[str, str, str | int]  # AppTest's accessor ("selectbox"), the wid
 class PageVisit:
     """A page as a user reaches it: its file, the title it must show, the URL's query
     parameters, text inputs typed and then other widgets set (each with its rerun) before the
-    measured runs, and a text every measured run must show (so a run that found nothing, or
-    still waits for a choice, is not taken for a fast one)."""
+    measured runs, and a text and a number of charts every measured run must show (so a run
+    that found nothing, or still waits for a choice, is not taken for a fast one)."""
 
     file: str
     title: str
@@ -42,6 +42,7 @@ class PageVisit:
     typed: tuple[tuple[str, str], ...] = ()
     chosen: tuple[Choice, ...] = ()
     shows: str = ""  # in a Markdown, caption or header element
+    charts: int = 0  # Plotly charts every measured run must draw, at least
 
 
 @dataclass(frozen=True)

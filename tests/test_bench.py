@@ -6,6 +6,7 @@ Only the numbers and the shape of the table are checked here, never a time.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,10 @@ from alembic import command
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from bench import browser, datasets, report, run
+from bench import browser, datasets, meeting_side, report, run
 from rete import db
 from rete.db import session_scope
+from rete.meeting import build
 from rete.models import Setting
 
 POSTGRES_URL = os.environ.get("RETE_TEST_POSTGRES_URL")
@@ -66,7 +68,8 @@ def test_the_table_has_a_row_per_measured_item(quick):
     table = result.markdown()
     for label in report.row_labels():
         assert table.count(f"| {label} |") == len(result.backends())
-    assert "| PowerPoint export | n/d (non ancora disponibile) |" in table
+    export = r"\| PowerPoint export \(.+?\) \| [\d.]+ m?s \(deck [\d.]+ m?s, PowerPoint [\d.]+ m?s\) · \d+ MB \|"
+    assert len(re.findall(export, table)) == len(result.backends())
     assert "| numbers: Rete = naive = floor (default view, one area) | equal |" in table
 
 
@@ -126,6 +129,40 @@ def test_the_rete_page_runs_showed_what_they_were_set_up_for(quick):
         exported = size.workspace_calls["hsds_export"].counts
         assert exported["partners"] > size.workspace_calls["directory_search"].counts["partners"]
         assert exported["rows"] > exported["partners"] and exported["bytes"] > 0
+
+
+def test_the_meeting_items_made_every_file_and_presented_the_matrix(quick):
+    """Each export process built the whole deck (every slide, its charts) and wrote the four
+    files; the page presented the matrix with its chart and prepared the meeting, each run
+    checked and counted."""
+    result, _, _ = quick
+    for size in result.results:
+        meeting = size.meeting
+        export = meeting.export
+        assert len(export.seconds) == run.QUICK.exports > 1  # new processes, merged
+        # a chart on every slide but the title, the tiles of the numbers and the contacts
+        assert export.counts == {"slides": len(build.SLIDE_TITLES), "charts": 8}
+        assert export.parts["deck"] > 0 and export.parts["pptx"] > 0
+        assert set(meeting.files.parts) == set(meeting_side.OTHER_FILES)
+        assert all(seconds > 0 for seconds in meeting.files.parts.values())
+        assert set(meeting.pages) == set(meeting_side.page_visits())
+        for page in meeting.pages.values():
+            assert len(page.seconds) == run.QUICK.workspace_pages
+        assert size.rete_peak_mb >= export.peak_mb
+
+
+def test_only_meeting_prints_the_meeting_rows_alone_and_rewrites_nothing(quick):
+    result, _, _ = quick
+    options = run.parse_options(["--only", "meeting"])
+    assert options.only == run.MEETING and not options.is_full_run
+    with pytest.raises(SystemExit):
+        run.parse_options(["--only", "cruscotto"])
+    meetings = [size.meeting for size in result.results]
+    table = report.meeting_markdown(meetings, ["here"], load=(1.0,))
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+    labels = [row.split(" | ")[0].removeprefix("| ") for row in rows]
+    expected = ["measured", *(row.label for row in report.meeting_rows())]
+    assert labels == expected * len(result.backends())
 
 
 def test_chromium_draws_and_redraws_the_cruscotto_or_says_why_not(quick):
