@@ -162,7 +162,7 @@ def test_every_slide_fits_a_1920x1080_projector_in_large_type(
         assert slide_number(page) == number
         expect(page.get_by_test_id("stSidebar")).to_be_hidden()
         expect(page.get_by_role("combobox", name="Vai alla slide")).to_have_value(
-            f"{number} / {len(deck.slides)} · {slide.title}"
+            f"{number} / {len(deck.slides)} · {build.SLIDE_TITLES[slide.key]}"
         )
         shoot(page, shots / f"1920x1080-{number:02d}-{slide.key}.png")
         found = horizontal_overflow(page) + page.evaluate(_READABILITY, SMALLEST_TEXT)
@@ -193,12 +193,6 @@ def test_a_reload_stays_on_the_slide_and_arrow_left_goes_back(
     assert slide_number(page) == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the footnote's caption (stCaptionContainer) keeps its <p>'s 17px bottom margin "
-    "inside a box that overflows the slide area: a chart slide's content is 810px in the 800px "
-    "area, which the mouse wheel scrolls by 10px",
-)
 def test_no_slide_needs_to_scroll_inside_its_area(rete: Rete, projector: Page, deck: Deck):
     page = projector
     present(page, rete.url, deck, 1)
@@ -225,20 +219,12 @@ def test_the_preparing_page_passes_axe(rete: Rete, projector: Page):
     assert not problems, "\n".join(problems)
 
 
-SCROLLING_SLIDE = pytest.mark.xfail(
-    strict=True,
-    reason="axe's scrollable-region-focusable (serious) on .st-key-mt_slide: the chart slide's "
-    "10px of overflow (see test_no_slide_needs_to_scroll_inside_its_area) makes the slide area "
-    "a scrollable region without anything focusable",
-)
-
-
 @pytest.mark.parametrize(
     "key",
     [
         pytest.param("numeri", id="tiles"),
-        pytest.param("aree", id="chart", marks=SCROLLING_SLIDE),
-        pytest.param("matrice", id="matrix", marks=SCROLLING_SLIDE),
+        pytest.param("aree", id="chart"),
+        pytest.param("matrice", id="matrix"),
     ],
 )
 def test_a_presented_slide_passes_axe(rete: Rete, projector: Page, deck: Deck, key: str):

@@ -38,6 +38,7 @@ GROUP_NAMES = {
 # `charts.base`'s outcome palette: no area uses these colours.
 GROUP_COLOURS = {"accepted": "#1B9E77", "not_taken": "#7570B3", "pending": "#D95F02"}
 COVERED, UNCOVERED = "#1B9E77", "#D95F02"
+TOTAL_COLOUR = "#3A3A3A"  # the month-by-month total: no area's colour
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,13 @@ def _numbers(ctx: Context) -> Slide:
     accepted, refused, overdue = (part or 0 for part in parts)
     judged = accepted + refused + overdue
     share_text = "–"
-    share_change = None
+    share_change: str | None = "non mostrata per riservatezza"
+    if now.referrals_sent == 0:
+        share_change = None
+    elif None not in parts and not privacy.share_shown(judged, k):
+        share_change = "troppo pochi casi"
     if None not in parts and privacy.share_shown(judged, k):
+        share_change = None
         share_text = formats.percent(accepted / judged)
         if (
             ctx.comparable
@@ -304,21 +310,26 @@ def _matrix(ctx: Context) -> Slide:
 
 
 def _trend(ctx: Context) -> Slide:
+    """Each month's needs, and those of the areas with most needs: a line per area for every
+    area would break into dots wherever a small month is hidden."""
     figures = ctx.needs.figures
     months = ctx.needs.months
+    total = Series(
+        "Tutti i bisogni", TOTAL_COLOUR, tuple(ctx.value(figures, ("month_all", m)) for m in months)
+    )
     series = tuple(
         Series(
             ctx.data.areas[a].name,
             ctx.data.areas[a].colour,
             tuple(ctx.value(figures, ("month", m, a)) for m in months),
         )
-        for a in ctx.needs.areas
+        for a in ctx.needs.trend_areas
     )
     chart = Chart(
         kind="line",
         category_title="Mese",
         categories=tuple(month_label(m, short=True) for m in months),
-        series=series,
+        series=(total, *series) if ctx.needs.trend_areas else (),
         value_title="Bisogni",
     )
     return Slide(
@@ -326,7 +337,7 @@ def _trend(ctx: Context) -> Slide:
         "Andamento mese per mese",
         texts.trend_headline(chart),
         texts.DEFINITIONS["trend"],
-        chart=chart,
+        chart=chart if chart.series else replace(chart, categories=()),
         footnote=ctx.footnote if chart.has_hidden else None,
     )
 
@@ -387,23 +398,16 @@ def _days(ctx: Context) -> Slide:
 def _coverage(ctx: Context) -> Slide:
     figures = ctx.needs.figures
     areas = ctx.needs.areas
+    values = tuple(ctx.value(figures, ("gap", a)) for a in areas)
     chart = Chart(
-        kind="stacked_hbar",
+        kind="hbar",
         category_title="Area",
-        categories=tuple(ctx.data.areas[a].name for a in areas),
-        series=(
-            Series(
-                "Con un ente attivo nel quartiere",
-                COVERED,
-                tuple(ctx.value(figures, ("covered", a)) for a in areas),
-            ),
-            Series(
-                "Senza un ente attivo nel quartiere",
-                UNCOVERED,
-                tuple(ctx.value(figures, ("gap", a)) for a in areas),
-            ),
+        categories=tuple(
+            _labelled(ctx.data.areas[a].name, v) for a, v in zip(areas, values, strict=True)
         ),
-        value_title="Bisogni",
+        series=(Series("Bisogni senza un ente attivo nel quartiere", UNCOVERED, values),),
+        value_title="Bisogni senza un ente attivo nel quartiere",
+        point_colours=tuple(ctx.data.areas[a].colour for a in areas),
     )
     return Slide(
         "copertura",
@@ -411,7 +415,7 @@ def _coverage(ctx: Context) -> Slide:
         texts.coverage_headline(ctx),
         texts.DEFINITIONS["coverage"],
         chart=chart,
-        footnote=ctx.footnote if chart.has_hidden else None,
+        footnote=_one_series_footnote(ctx, chart),
     )
 
 

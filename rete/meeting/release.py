@@ -3,8 +3,9 @@
 Two releases, each suppressed as one whole so that no hidden count can be worked out by
 combining slides:
 - needs: the neighbourhood × specific need matrix (the first places and needs, then «Altri»),
-  its row, column and grand totals, the area totals, the month × area trend, every place's
-  total (the per-100-homes slide), and each area's needs with and without an active partner;
+  its row, column and grand totals, the area totals, each month's total and the months of the
+  areas with most needs, every place's total (the per-100-homes slide), and each area's needs
+  with no active partner;
 - referrals: partner × outcome group (the first partners, then «Altri enti»), their totals,
   the network's total per outcome (the share taken in charge is computed from them), and the
   days-to-accept buckets, which add up to the referrals taken in charge.
@@ -26,6 +27,10 @@ TOP_PLACES = 10  # rows of the matrix and bars of the neighbourhoods' slide (a s
 # holds about eleven rows at a size read from the back of the room)
 TOP_NEEDS = 10  # columns of the matrix: a 1920-pixel slide reads about ten
 TOP_PARTNERS = 10
+# A partner gets its own bar with at least this many referrals × k: below it most of its row
+# would read «< k» or «n.d.», an empty bar that says nothing.
+PARTNER_MIN_K = 4
+TREND_AREAS = 3  # the month-by-month slide: the total and the areas with most needs
 OUTCOMES = ("accepted", "refused", "cancelled", "waiting", "overdue")
 # What the outcomes slide shows per partner: three groups, so that a partner's row holds
 # fewer small counts (a single overdue referral would be a hidden cell of its own).
@@ -49,6 +54,7 @@ class NeedsRelease:
     places: tuple[int, ...]  # every place with needs, biggest first
     areas: tuple[int, ...]  # areas with needs, taxonomy order
     months: tuple[int, ...]
+    trend_areas: tuple[int, ...]  # the areas drawn month by month, most needs first
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,10 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
     columns += [OTHERS] if len(need_totals) > len(top_needs) else []
     column_of = {need: (need if need in top_needs else OTHERS) for need in need_totals}
     areas = sorted({data.needs[n].area_id for n in need_totals}, key=lambda a: data.areas[a].order)
+    area_totals: dict[int, int] = defaultdict(int)
+    for need, n in need_totals.items():
+        area_totals[data.needs[need].area_id] += n
+    trend_areas = _ranked(area_totals, {a: data.areas[a].name for a in area_totals})[:TREND_AREAS]
 
     values: dict[Key, int] = defaultdict(int)
     for (month, place, need), n in data.cube.items():
@@ -94,10 +104,13 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
         values[("col", column_of[need])] += n
         values[("all",)] += n
         values[("area", area)] += n
-        values[("month", month, area)] += n
+        values[("month_all", month)] += n
+        if area in trend_areas:
+            values[("month", month, area)] += n
         values[("place", place)] += n
     for month in months:
-        for area in areas:
+        values.setdefault(("month_all", month), 0)
+        for area in trend_areas:
             values.setdefault(("month", month, area), 0)
     for row in rows:
         for column in columns:
@@ -106,7 +119,6 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
     for area in areas:
         uncovered = min(gaps.get((area,), 0), values[("area", area)])
         values[("gap", area)] = uncovered
-        values[("covered", area)] = values[("area", area)] - uncovered
 
     relation = privacy.Relation[Key]
     relations = [relation(("row", r), tuple(("cell", r, c) for c in columns)) for r in rows]
@@ -116,8 +128,16 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
         relation(("all",), tuple(("col", c) for c in columns)),
         relation(("all",), tuple(("area", a) for a in areas)),
     ]
-    relations += [relation(("area", a), tuple(("month", m, a) for m in months)) for a in areas]
-    relations += [relation(("area", a), (("gap", a), ("covered", a))) for a in areas]
+    relations.append(relation(("all",), tuple(("month_all", m) for m in months)))
+    relations += [
+        relation(("area", a), tuple(("month", m, a) for m in months)) for a in trend_areas
+    ]
+    relations += [  # the areas drawn are some of each month's needs
+        relation(("month_all", m), tuple(("month", m, a) for a in trend_areas), exact=False)
+        for m in months
+    ]
+    # Needs with no partner are some of their area's (those with one are not released).
+    relations += [relation(("area", a), (("gap", a),), exact=False) for a in areas]
     for a in areas:  # the specific needs shown as columns are some of their area's needs
         shown = tuple(("col", c) for c in columns if c != OTHERS and data.needs[c].area_id == a)
         if shown:
@@ -134,6 +154,7 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
         places=tuple(places),
         areas=tuple(areas),
         months=months,
+        trend_areas=tuple(trend_areas),
     )
 
 
@@ -152,8 +173,9 @@ def referrals_release(data: MeetingData, threshold: int) -> ReferralsRelease:
     frame = data.partners
     names = {int(row.partner_id): str(row.partner) for row in frame.itertuples(index=False)}
     ranked = [int(p) for p in frame["partner_id"]]  # the query's order: most referrals first
-    shown = ranked[:TOP_PARTNERS]
-    partners = shown + ([OTHERS] if len(ranked) > TOP_PARTNERS else [])
+    sent = {int(row.partner_id): int(row.sent) for row in frame.itertuples(index=False)}
+    shown = [p for p in ranked if sent[p] >= PARTNER_MIN_K * threshold][:TOP_PARTNERS]
+    partners = shown + ([OTHERS] if len(ranked) > len(shown) else [])
     values: dict[Key, int] = defaultdict(int)
     for row in frame.itertuples(index=False):
         partner = int(row.partner_id) if int(row.partner_id) in shown else OTHERS

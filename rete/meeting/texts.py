@@ -35,7 +35,8 @@ DEFINITIONS = {
     "matrix": "Quanti bisogni di ciascun tipo in ciascun quartiere: le righe sono i quartieri "
     "con più bisogni, le colonne i bisogni specifici più frequenti (gli altri in «Altri»). "
     "Più scuro il colore, più numerosi i bisogni.",
-    "trend": "Bisogni rilevati ogni mese, per area, secondo il mese del colloquio.",
+    "trend": "Bisogni rilevati ogni mese, secondo il mese del colloquio: tutti, e quelli delle "
+    "tre aree con più bisogni nel periodo.",
     "sent": "Segnalazioni inviate: gli invii di un bisogno a un ente della rete con data di "
     "invio nel periodo.",
     "outcomes": "Esito a oggi: presa in carico (anche se poi conclusa); rifiutata dall'ente o "
@@ -89,7 +90,7 @@ def numbers_headline(shown: Sequence[Tile]) -> str:
     if not households.value.startswith(("<", "n.d.")):
         sentence += f" con {households.value} nuclei"
     if needs.change and needs.change[:1] in "+-":
-        sentence += f" ({needs.change} rispetto al periodo precedente)"
+        sentence += f" ({needs.change} bisogni rispetto al periodo precedente)"
     return sentence
 
 
@@ -176,13 +177,18 @@ def matrix_headline(chart: Chart) -> str:
 
 
 def trend_headline(chart: Chart) -> str:
-    largest = _largest(chart)
-    if largest is None:
+    """The month with most needs, from the first series (every need of the month)."""
+    if not chart.series:
+        return "Nessun bisogno rilevato nel periodo."
+    shown = [
+        (value.number, month)
+        for month, value in zip(chart.categories, chart.series[0].values, strict=True)
+        if value.number
+    ]
+    if not shown:
         return "Pochi bisogni al mese: i numeri piccoli non sono mostrati."
-    count, month, area = largest
-    return (
-        f"Il mese con più bisogni di una sola area: {month}, «{area}» con {formats.number(count)}."
-    )
+    count, month = max(shown, key=lambda item: item[0])
+    return f"Il mese con più bisogni rilevati è stato {month}: {formats.number(count)}."
 
 
 def outcomes_headline(ctx: Context) -> str:

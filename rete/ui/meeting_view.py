@@ -227,7 +227,7 @@ def slide_list(deck: Deck, choice: Choice) -> Choice:
     hidden = []
     for number, slide in enumerate(deck.slides, start=1):
         shown = st.checkbox(
-            f"{number}. {slide.title}",
+            f"{number}. {build.SLIDE_TITLES.get(slide.key, slide.title)}",
             value=slide.key not in choice.hidden,
             key=f"mt_show_{slide.key}",
         )
@@ -319,7 +319,7 @@ def _save_settings(app_db: AppDatabase, user: auth.CurrentUser) -> None:
     if forms.attempt(SETTINGS_FORM, save, {"network", "contacts"}):
         del state[f"{SETTINGS_FORM}__seen"]
         forms.flash("Titolo e contatti della riunione salvati.")
-        st.rerun()
+    st.rerun()  # refused too: the form was drawn before the save, its messages go there now
 
 
 # --- Presenting
@@ -335,7 +335,7 @@ header[data-testid="stHeader"] { display: none !important; }
 .st-key-mt_slide h1 { font-size: 52px !important; line-height: 1.15 !important; padding: 0 0 .15em 0 !important; }
 .st-key-mt_slide h3 { font-size: 32px !important; line-height: 1.25 !important; }
 .st-key-mt_slide [data-testid="stMarkdownContainer"] p { font-size: 30px !important; }
-.st-key-mt_slide [data-testid="stCaptionContainer"] p { font-size: 24px !important; }
+.st-key-mt_slide [data-testid="stCaptionContainer"] p { font-size: 24px !important; margin-bottom: 0 !important; }
 .st-key-mt_cover h1 { font-size: 64px !important; padding-top: 1.5em !important; }
 .st-key-mt_cover [data-testid="stMarkdownContainer"] p { font-size: 36px !important; }
 .st-key-mt_slide [data-testid="stMetricValue"] p, .st-key-mt_slide [data-testid="stMetricValue"] div {
@@ -345,6 +345,7 @@ header[data-testid="stHeader"] { display: none !important; }
 .st-key-mt_slide [data-testid="stMetricDelta"] * { font-size: 28px !important; }
 .st-key-mt_nav button, .st-key-mt_nav button * { font-size: 24px !important; }
 .st-key-mt_nav [data-testid="stSelectbox"] * { font-size: 24px !important; }
+[data-testid="stAlertContainer"] p, [data-testid="stAlertContainer"] strong,
 [data-testid="stAlert"] p, [data-testid="stAlert"] strong { font-size: 24px !important; }
 .st-key-mt_nav kbd { display: none !important; }
 </style>
@@ -398,7 +399,10 @@ def present(shown: Deck, choice: Choice, draw: Callable[[Slide, Deck], None]) ->
         key="mt_back",
         width="stretch",
     )
-    titles = [f"{n} / {count} · {s.title}" for n, s in enumerate(shown.slides, start=1)]
+    titles = [
+        f"{n} / {count} · {build.SLIDE_TITLES.get(s.key, s.title)}"
+        for n, s in enumerate(shown.slides, start=1)
+    ]
     st.session_state["mt_index"] = titles[number - 1]
     index.selectbox(
         "Vai alla slide",
@@ -447,7 +451,7 @@ def friendly(action: Callable[[], None]) -> None:
 
 # --- One slide on screen
 
-CHART_HEIGHT = {"presenting": 600, "preview": 480}
+CHART_HEIGHT = {"presenting": 580, "preview": 480}
 PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False}
 
 
