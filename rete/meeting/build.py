@@ -39,6 +39,8 @@ GROUP_NAMES = {
 GROUP_COLOURS = {"accepted": "#1B9E77", "not_taken": "#7570B3", "pending": "#D95F02"}
 COVERED, UNCOVERED = "#1B9E77", "#D95F02"
 TOTAL_COLOUR = "#3A3A3A"  # the month-by-month total: no area's colour
+HIDDEN_NAME = "Esiti non mostrati (valori piccoli)"
+HIDDEN_COLOUR = "#C8C8C8"
 
 
 @dataclass(frozen=True)
@@ -346,6 +348,14 @@ def _outcomes(ctx: Context) -> Slide:
     figures = ctx.referrals.figures
     names = ctx.referrals.partner_names
     partners = ctx.referrals.partners
+    shown = tuple(
+        Series(
+            GROUP_NAMES[group],
+            GROUP_COLOURS[group],
+            tuple(ctx.value(figures, ("ref", p, group)) for p in partners),
+        )
+        for group in GROUPS
+    )
     chart = Chart(
         kind="stacked_hbar",
         category_title="Ente (segnalazioni inviate)",
@@ -353,14 +363,7 @@ def _outcomes(ctx: Context) -> Slide:
             f"{'Altri enti' if p == OTHERS else names[p]} ({figures.label(('sent', p))})"
             for p in partners
         ),
-        series=tuple(
-            Series(
-                GROUP_NAMES[group],
-                GROUP_COLOURS[group],
-                tuple(ctx.value(figures, ("ref", p, group)) for p in partners),
-            )
-            for group in GROUPS
-        ),
+        series=(*shown, _hidden_rest(figures, partners, shown)),
         value_title="Segnalazioni",
     )
     return Slide(
@@ -371,6 +374,24 @@ def _outcomes(ctx: Context) -> Slide:
         chart=chart,
         footnote=ctx.footnote if chart.has_hidden else None,
     )
+
+
+def _hidden_rest(
+    figures: privacy.Suppressed[Key], partners: tuple[int, ...], shown: tuple[Series, ...]
+) -> Series:
+    """What a partner's hidden outcomes add up to, so its bar is as long as the referrals it
+    received: its total (shown) less its shown outcomes. Nothing new is told: anyone can
+    subtract; which outcomes they are stays hidden."""
+    values = []
+    for index, partner in enumerate(partners):
+        total = figures.shown(("sent", partner))
+        parts = [series.values[index] for series in shown]
+        if total is None or not any(part.hidden for part in parts):
+            values.append(Value(None, ""))
+            continue
+        rest = total - sum(int(part.number or 0) for part in parts)
+        values.append(Value(float(rest), formats.number(rest)))
+    return Series(HIDDEN_NAME, HIDDEN_COLOUR, tuple(values))
 
 
 def _days(ctx: Context) -> Slide:
