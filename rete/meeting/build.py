@@ -441,6 +441,33 @@ def _coverage(ctx: Context) -> Slide:
 
 
 NO_DATA = "Nessun dato per questo periodo e territorio."
+WITHHELD_HEADLINE = "Troppo pochi casi per mostrare questi numeri."
+WITHHELD = (
+    "In questo periodo e territorio i casi sono così pochi che anche i valori nascosti si "
+    "potrebbero ricavare: per non rendere riconoscibile nessuno, questi numeri non sono "
+    "mostrati. Scegliere un periodo più lungo o un territorio più ampio."
+)
+NEEDS_SLIDES = frozenset({"aree", "quartieri", "alloggi", "matrice", "andamento", "copertura"})
+REFERRAL_SLIDES = frozenset({"esiti", "tempi"})
+
+
+def _all_hidden(figures: privacy.Suppressed[Key]) -> privacy.Suppressed[Key]:
+    """A release with a count that nothing can protect (`Suppressed.unresolved`: four «< 5» and
+    their total «< 5», each must be 1) is not released at all: every figure hidden."""
+    if not figures.unresolved:
+        return figures
+    everything = frozenset(figures.values) - figures.primary
+    return replace(figures, secondary=everything)
+
+
+def _withheld(slide: Slide) -> Slide:
+    return replace(slide, headline=WITHHELD_HEADLINE, chart=None, lines=(WITHHELD,), footnote=None)
+
+
+def _shown(slide: Slide, withheld: frozenset[str]) -> Slide:
+    """The slide as it may be shown: withheld when its release could not be protected, a line
+    instead of an empty chart."""
+    return _withheld(slide) if slide.key in withheld else _drawable(slide)
 
 
 def _drawable(slide: Slide) -> Slide:
@@ -502,10 +529,15 @@ def build_deck(
     territory = territory_label({p.id: p.name for p in data.places.values()}, filters)
     months = tuple(month_range(filters.start, filters.end))
     places = {data.places[p].municipality for (_, p, _) in data.cube}
+    needs = needs_release(data, months, threshold)
+    referrals = referrals_release(data, threshold)
+    withheld = (NEEDS_SLIDES if needs.figures.unresolved else frozenset()) | (
+        REFERRAL_SLIDES if referrals.figures.unresolved else frozenset()
+    )
     ctx = Context(
         data=data,
-        needs=needs_release(data, months, threshold),
-        referrals=referrals_release(data, threshold),
+        needs=replace(needs, figures=_all_hidden(needs.figures)),
+        referrals=replace(referrals, figures=_all_hidden(referrals.figures)),
         distinct=distinct_counts(data, threshold),
         filters=filters,
         today=today,
@@ -515,7 +547,7 @@ def build_deck(
     )
     slides = (
         _title(ctx, network, territory),
-        *(_drawable(build(ctx)) for build in _DATA_SLIDES),
+        *(_shown(build(ctx), withheld) for build in _DATA_SLIDES),
         _closing(contacts),
     )
     return Deck(

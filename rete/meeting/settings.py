@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from rete import config, db, validation
+from rete import config, db, privacy, validation
 from rete.errors import ConcurrentEdit, ValidationError
 from rete.models import Setting, utcnow
 from rete.writes import Actor, write
@@ -43,7 +43,11 @@ def read(engine: Engine) -> DeckSettings:
         return DeckSettings(
             network=db.read_setting(session, config.SETTING_NETWORK_NAME),
             contacts=_lines(db.read_setting(session, config.SETTING_COORDINATION)),
-            threshold=int(db.read_setting(session, config.SETTING_SUPPRESSION_K)),
+            # Below 3, "< k" would tell the value itself ("< 2" is 1): never lower.
+            threshold=max(
+                int(db.read_setting(session, config.SETTING_SUPPRESSION_K)),
+                privacy.MINIMUM_THRESHOLD,
+            ),
         )
 
 
