@@ -68,6 +68,10 @@ class Context:
         return info.name if self.one_town else f"{info.name} · {info.municipality}"
 
     @property
+    def rule(self) -> str:
+        return f"Valori inferiori a {self.threshold} non mostrati."
+
+    @property
     def footnote(self) -> str:
         return (
             f"Valori inferiori a {self.threshold} non mostrati («< {self.threshold}»); "
@@ -75,8 +79,10 @@ class Context:
         )
 
 
-def _one_series_footnote(ctx: Context, chart: Chart) -> str | None:
-    return ctx.footnote if chart.has_hidden else None
+def _footnote(ctx: Context, chart: Chart) -> str:
+    """What the slide says of its small counts: the rule always (the room should know it),
+    what «n.d.» means when something is hidden."""
+    return ctx.footnote if chart.has_hidden else ctx.rule
 
 
 def _labelled(category: str, value: Value) -> str:
@@ -185,7 +191,7 @@ def _numbers(ctx: Context) -> Slide:
         texts.numbers_headline(shown_tiles),
         texts.notes(shown_tiles) + "\n" + comparison,
         tiles=shown_tiles,
-        footnote=f"{comparison} {ctx.footnote}" if hidden else comparison,
+        footnote=f"{comparison} {ctx.footnote if hidden else ctx.rule}",
     )
 
 
@@ -211,7 +217,7 @@ def _by_area(ctx: Context) -> Slide:
         texts.area_headline(ctx, areas),
         texts.DEFINITIONS["needs"] + " " + texts.DEFINITIONS["areas"],
         chart=chart,
-        footnote=_one_series_footnote(ctx, chart),
+        footnote=_footnote(ctx, chart),
     )
 
 
@@ -238,13 +244,15 @@ def _by_place(ctx: Context) -> Slide:
         )
     if chart.has_hidden:
         notes.append(ctx.footnote)
+    else:
+        notes.append(ctx.rule)
     return Slide(
         "quartieri",
         "Bisogni per quartiere",
         texts.place_headline(ctx),
         texts.DEFINITIONS["needs"] + " " + texts.DEFINITIONS["others_places"],
         chart=chart,
-        footnote=" ".join(notes) or None,
+        footnote=" ".join(notes),
     )
 
 
@@ -279,7 +287,7 @@ def _per_homes(ctx: Context) -> Slide:
         texts.rate_headline(rates),
         texts.DEFINITIONS["per_homes"],
         chart=chart,
-        footnote=_one_series_footnote(ctx, chart),
+        footnote=_footnote(ctx, chart),
     )
 
 
@@ -307,7 +315,7 @@ def _matrix(ctx: Context) -> Slide:
         texts.matrix_headline(chart),
         texts.DEFINITIONS["matrix"],
         chart=chart,
-        footnote=ctx.footnote if chart.has_hidden else None,
+        footnote=_footnote(ctx, chart),
     )
 
 
@@ -340,7 +348,7 @@ def _trend(ctx: Context) -> Slide:
         texts.trend_headline(chart),
         texts.DEFINITIONS["trend"],
         chart=chart if chart.series else replace(chart, categories=()),
-        footnote=ctx.footnote if chart.has_hidden else None,
+        footnote=_footnote(ctx, chart),
     )
 
 
@@ -372,7 +380,7 @@ def _outcomes(ctx: Context) -> Slide:
         texts.outcomes_headline(ctx),
         texts.DEFINITIONS["sent"] + " " + texts.DEFINITIONS["outcomes"],
         chart=chart,
-        footnote=ctx.footnote if chart.has_hidden else None,
+        footnote=_footnote(ctx, chart),
     )
 
 
@@ -412,7 +420,7 @@ def _days(ctx: Context) -> Slide:
         texts.days_headline(ctx),
         texts.DEFINITIONS["days"],
         chart=chart,
-        footnote=_one_series_footnote(ctx, chart),
+        footnote=_footnote(ctx, chart),
     )
 
 
@@ -436,7 +444,7 @@ def _coverage(ctx: Context) -> Slide:
         texts.coverage_headline(ctx),
         texts.DEFINITIONS["coverage"],
         chart=chart,
-        footnote=_one_series_footnote(ctx, chart),
+        footnote=_footnote(ctx, chart),
     )
 
 
