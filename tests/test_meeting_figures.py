@@ -15,13 +15,13 @@ from typing import Any
 
 import plotly.graph_objects as go
 import pytest
-from deck_sample import TENANT_TEXTS, sample_deck
+from deck_sample import SMALL, TENANT_TEXTS, count, sample_deck
 from plotly.offline import get_plotlyjs
 
 from rete.charts.base import SEPARATORS, TEXT_COLOUR
-from rete.meeting.figures import FONT_SIZE, WHITE, slide_figure
+from rete.meeting.figures import FONT_SIZE, OTHERS_GREY, WHITE, slide_figure
 from rete.meeting.html_deck import deck_html
-from rete.meeting.model import Chart, Deck, Slide
+from rete.meeting.model import Chart, Deck, Series, Slide
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -181,6 +181,86 @@ def _numbers_in(traces: list[dict[str, Any]]) -> set[float | None]:
             rows = values if values and isinstance(values[0], list) else [values]
             found |= {v for row in rows for v in row if v is None or isinstance(v, float | int)}
     return found
+
+
+# --- Figures: crowded charts as a real deck's
+
+
+def with_chart(key: str, chart: Chart) -> Slide:
+    return replace(slide(key), chart=chart)
+
+
+def crowded_matrix() -> Chart:
+    """Twelve places and «Altri quartieri» × two needs and «Altri bisogni»: the sums dwarf
+    every place's cells."""
+    places = tuple(f"Quartiere numero {n} · Comune" for n in range(1, 13))
+    return Chart(
+        kind="matrix",
+        category_title="Quartiere",
+        categories=(*places, "Altri quartieri"),
+        series=(
+            Series("Bollette e utenze", "#E69F00", (*(count(5 + n) for n in range(12)), count(90))),
+            Series("Salute mentale", "#009E73", (*(count(20 - n) for n in range(12)), SMALL)),
+            Series("Altri bisogni", "#777777", (*(count(60 + n) for n in range(12)), count(400))),
+        ),
+        value_title="Bisogni",
+    )
+
+
+def test_every_category_is_labelled_however_crowded():
+    matrix = crowded_matrix()
+    drawn = slide_figure(with_chart("matrice", matrix))
+    assert drawn is not None
+    # plotly's automatic ticks label every other row of a crowded axis: these are listed.
+    assert list(drawn.layout.yaxis.tickvals) == list(matrix.categories)
+    assert list(drawn.layout.xaxis.tickvals) == [series.name for series in matrix.series]
+    for key, axis in (
+        ("aree", "xaxis"),
+        ("quartieri", "yaxis"),
+        ("esiti", "yaxis"),
+        ("andamento", "xaxis"),
+    ):
+        ticks = figure(key).layout[axis]
+        assert list(ticks.tickvals) == list(ticks.ticktext) == list(chart_of(key).categories), key
+
+
+def test_the_others_are_grey_and_the_blue_scale_is_the_places_own():
+    matrix = crowded_matrix()
+    drawn = slide_figure(with_chart("matrice", matrix))
+    assert drawn is not None
+    blue, grey = drawn.data
+    assert blue.zmax == 20  # the largest place × need cell, not 400
+    assert list(blue.z[-1]) == [None, None, None] and {row[-1] for row in blue.z} == {None}
+    assert list(grey.z[-1]) == [90, None, 400] and list(grey.z[0]) == [None, None, 60]
+    assert {colour for _, colour in grey.colorscale} == {OTHERS_GREY}
+    assert grey.showscale is False
+    ink = {(a.y, a.x): a.font.color for a in drawn.layout.annotations}
+    assert ink[("Altri quartieri", "Altri bisogni")] == TEXT_COLOUR  # dark on light grey
+    assert ink[("Quartiere numero 1 · Comune", "Salute mentale")] == WHITE  # 20: the darkest
+
+
+def test_a_segment_shows_its_number_only_when_long_enough_for_it():
+    outcomes = Chart(
+        kind="stacked_hbar",
+        category_title="Ente",
+        categories=("Altri enti (423)", "Caritas Varese (12)"),
+        series=(
+            Series("Presa in carico", "#1B9E77", (count(342), count(6))),
+            Series("Rifiutata", "#7570B3", (count(59), count(6))),
+            Series("In ritardo", "#D95F02", (count(22), SMALL)),
+        ),
+        value_title="Segnalazioni",
+    )
+    drawn = slide_figure(with_chart("esiti", outcomes))
+    assert drawn is not None
+    assert [list(trace.text) for trace in drawn.data] == [["342", ""], ["59", ""], ["", ""]]
+    # The hover still tells every segment's number, and plotly shrinks no text below 24 px.
+    assert [list(trace.customdata) for trace in drawn.data] == [
+        ["342", "6"],
+        ["59", "6"],
+        ["22", "&lt; 5"],
+    ]
+    assert drawn.layout.uniformtext.minsize == FONT_SIZE
 
 
 # --- Figures: colours, type and formats

@@ -36,9 +36,18 @@ DEFAULT_HEIGHT = 640
 FONT_SIZE = 24  # the smallest text on the projector
 WHITE = "#FFFFFF"
 # The matrix's neutral blue scale: its palest shade is not white, so a hidden (blank) cell
-# never reads as a small value.
+# never reads as a small value. The «Altri…» row and column sum many places or needs: a
+# neutral grey, off the scale, which is made from the other cells (else they are the only
+# dark cells and every place's cell is pale).
 HEAT_LOW = "#DCE9F5"
 HEAT_HIGH = "#08306B"
+OTHERS_GREY = "#E6E6E6"
+OTHERS_PREFIX = "Altri"  # «Altri quartieri», «Altri bisogni»
+# A stacked segment carries its number when the number fits in it on a plot this wide (px):
+# less than a stacked chart's plot has beside its labels on a 1440-px screen.
+NARROWEST_PLOT = 600
+DIGIT_WIDTH = 0.6  # a character's width over the type size, generous
+TEXT_PAD = 6  # px plotly keeps around a text inside a bar
 
 
 def slide_figure(slide: Slide, height: int = DEFAULT_HEIGHT) -> go.Figure | None:
@@ -132,15 +141,27 @@ def _value_axis(chart: Chart, maximum: float) -> dict[str, Any]:
     return axis
 
 
+def _every_tick(categories: Sequence[str]) -> dict[str, Any]:
+    """A tick and its label for every category: plotly's automatic ticks drop every other
+    label when they are crowded (a neighbourhood, a month would have no name)."""
+    return {"tickmode": "array", "tickvals": list(categories), "ticktext": list(categories)}
+
+
 def _category_axis(categories: Sequence[str], title: str | None) -> dict[str, Any]:
-    """A category axis in the deck's order (left to right)."""
+    """A category axis in the deck's order (left to right), every category labelled."""
     return {
         "type": "category",
         "categoryorder": "array",
         "categoryarray": list(categories),
         "title_text": title,
         "showgrid": False,
+        **_every_tick(categories),
     }
+
+
+def _listed_categories(categories: Sequence[str]) -> dict[str, Any]:
+    """A category axis listing the labels from the top down, every one labelled."""
+    return {**_reversed_categories(categories), **_every_tick(categories)}
 
 
 # --- Bars
@@ -182,7 +203,7 @@ def _bars(chart: Chart, fig: _Draft) -> None:
     value_axis = _value_axis(chart, _largest(numbers))
     if horizontal:
         fig.update_layout(bargap=0.3)
-        fig.update_yaxes(title_text=None, **_reversed_categories(categories))
+        fig.update_yaxes(title_text=None, **_listed_categories(categories))
         fig.update_xaxes(**value_axis)
     else:
         fig.update_layout(bargap=0.35)
@@ -209,9 +230,11 @@ def _at_base(category: str, value: Value, horizontal: bool) -> dict[str, Any]:
 
 def _stacked_bars(chart: Chart, fig: _Draft) -> None:
     """One horizontal bar per category, one segment per series in its colour, the legend under
-    the chart; a hidden segment is left out (the slide's footnote says so), and a segment's text
-    shows only where it fits at the projector's size."""
+    the chart; a hidden segment is left out (the slide's footnote says so), and a segment's
+    number shows only where it fits at the projector's size (`_fits_segment`)."""
     categories = [_plain(category) for category in chart.categories]
+    shown_totals = [sum(value.number or 0.0 for value in values) for _, values in chart.rows()]
+    longest = _largest(shown_totals)
     for series in chart.series:
         fig.add_trace(
             {
@@ -221,24 +244,39 @@ def _stacked_bars(chart: Chart, fig: _Draft) -> None:
                 "orientation": "h",
                 "name": _plain(series.name),
                 "marker": {"color": series.colour},
-                "text": _labels(series.values),
+                "text": [
+                    label if _fits_segment(value, longest) else ""
+                    for label, value in zip(_labels(series.values), series.values, strict=True)
+                ],
                 "textposition": "inside",
                 "insidetextanchor": "middle",
                 "textangle": 0,  # plotly turns a text on its side to fit a thin segment
                 "textfont": {"size": FONT_SIZE},
-                "hovertemplate": "<b>%{y}</b><br>%{fullData.name}: %{text}<extra></extra>",
+                "customdata": _hover_texts(series.values),
+                "hovertemplate": "<b>%{y}</b><br>%{fullData.name}: %{customdata}<extra></extra>",
             }
         )
-    shown_totals = [sum(value.number or 0.0 for value in values) for _, values in chart.rows()]
     fig.update_layout(
         barmode="stack",
-        bargap=0.2,  # thick enough to carry a segment's text
+        bargap=0.15,
         showlegend=True,
         legend=_legend_below(),
-        uniformtext={"minsize": FONT_SIZE, "mode": "hide"},
+        # At 24 px whatever the bar's thickness: plotly's own test of a text's fit takes the
+        # font's whole line height, taller than an 11-bar chart's bars on the page, and would
+        # hide every number; which segments carry one is decided above, by their length.
+        uniformtext={"minsize": FONT_SIZE, "mode": "show"},
     )
-    fig.update_yaxes(title_text=None, **_reversed_categories(categories))
-    fig.update_xaxes(**_value_axis(chart, _largest(shown_totals)))
+    fig.update_yaxes(title_text=None, **_listed_categories(categories))
+    fig.update_xaxes(**_value_axis(chart, longest))
+
+
+def _fits_segment(value: Value, longest: float) -> bool:
+    """Whether a segment is long enough for its number on a `NARROWEST_PLOT` px plot whose
+    longest bar is `longest`."""
+    if value.number is None or longest <= 0:
+        return False
+    length = value.number / longest * NARROWEST_PLOT
+    return length >= len(value.text) * FONT_SIZE * DIGIT_WIDTH + 2 * TEXT_PAD
 
 
 # --- Lines
@@ -271,35 +309,46 @@ def _lines(chart: Chart, fig: _Draft) -> None:
 # --- Matrix
 
 
+def _is_others(label: str) -> bool:
+    """The row or column summing every place or need not shown on its own («Altri…»)."""
+    return label.startswith(OTHERS_PREFIX)
+
+
 def _matrix(chart: Chart, fig: _Draft) -> None:
     """Categories (rows) × series (columns) shaded on a neutral blue scale, each cell's text
-    written in it, dark or white, whichever reads better on its shade; a hidden cell is left
-    blank with its text."""
+    written in it, dark or white, whichever reads better on its shade; the «Altri…» row and
+    column grey, off the scale; a hidden cell is left blank with its text."""
     categories = [_plain(category) for category in chart.categories]
     columns = [_plain(series.name) for series in chart.series]
     rows = chart.rows()
+    summed = [
+        [_is_others(category) or _is_others(series.name) for series in chart.series]
+        for category in chart.categories
+    ]
     grid = [_numbers(values) for _, values in rows]
-    top = max(_largest([number for row in grid for number in row]), 1.0)
-    fig.add_trace(
-        {
-            "type": "heatmap",
-            "z": grid,
-            "x": columns,
-            "y": categories,
-            "zmin": 0,
-            "zmax": top,
-            "colorscale": [[0.0, HEAT_LOW], [1.0, HEAT_HIGH]],
-            "showscale": False,  # every cell carries its number
-            "xgap": 3,
-            "ygap": 3,
-            "hoverongaps": False,
-            "customdata": [_hover_texts(values) for _, values in rows],
-            "hovertemplate": "<b>%{y}</b><br>%{x}: %{customdata}<extra></extra>",
-        }
-    )
-    for category, (_, values) in zip(categories, rows, strict=True):
-        for column, value in zip(columns, values, strict=True):
-            colour = TEXT_COLOUR if value.number is None else _text_on(value.number / top)
+    own = _cells_where(grid, summed, False)
+    top = max(_largest([number for row in own for number in row]), 1.0)
+    cells = {
+        "type": "heatmap",
+        "x": columns,
+        "y": categories,
+        "showscale": False,  # every cell carries its number
+        "xgap": 3,
+        "ygap": 3,
+        "hoverongaps": False,
+        "customdata": [_hover_texts(values) for _, values in rows],
+        "hovertemplate": "<b>%{y}</b><br>%{x}: %{customdata}<extra></extra>",
+    }
+    scale = [[0.0, HEAT_LOW], [1.0, HEAT_HIGH]]
+    fig.add_trace({**cells, "z": own, "zmin": 0, "zmax": top, "colorscale": scale})
+    if any(any(row) for row in summed):
+        grey = [[0.0, OTHERS_GREY], [1.0, OTHERS_GREY]]
+        fig.add_trace({**cells, "z": _cells_where(grid, summed, True), "colorscale": grey})
+    for category, (_, values), sums in zip(categories, rows, summed, strict=True):
+        for column, value, summed_cell in zip(columns, values, sums, strict=True):
+            colour = TEXT_COLOUR
+            if value.number is not None and not summed_cell:
+                colour = _text_on(value.number / top)
             fig.add_annotation(
                 x=column,
                 y=category,
@@ -309,8 +358,19 @@ def _matrix(chart: Chart, fig: _Draft) -> None:
                 showarrow=False,
                 font={"size": FONT_SIZE, "color": colour},
             )
-    fig.update_yaxes(title_text=None, showgrid=False, **_reversed_categories(categories))
+    fig.update_yaxes(title_text=None, showgrid=False, **_listed_categories(categories))
     fig.update_xaxes(side="top", **_category_axis(columns, None))
+
+
+def _cells_where(
+    grid: Sequence[Sequence[float | None]], summed: Sequence[Sequence[bool]], wanted: bool
+) -> list[list[float | None]]:
+    """The grid's numbers where a cell is (`wanted`) or is not a sum of «Altri…», None
+    elsewhere: the blue and the grey heatmaps each draw their own cells."""
+    return [
+        [number if is_sum == wanted else None for number, is_sum in zip(row, sums, strict=True)]
+        for row, sums in zip(grid, summed, strict=True)
+    ]
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
