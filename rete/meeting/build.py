@@ -17,7 +17,7 @@ from rete import formats, privacy, tiles
 from rete.filters import Filters, month_label, month_of, month_range
 from rete.meeting import settings, texts
 from rete.meeting.data import MeetingData, meeting_data
-from rete.meeting.model import Chart, Deck, Series, Slide, Tile, Value
+from rete.meeting.model import OTHERS_PREFIX, Chart, Deck, Series, Slide, Tile, Value
 from rete.meeting.release import (
     GROUPS,
     OTHERS,
@@ -39,6 +39,7 @@ GROUP_NAMES = {
 GROUP_COLOURS = {"accepted": "#1B9E77", "not_taken": "#7570B3", "pending": "#D95F02"}
 COVERED, UNCOVERED = "#1B9E77", "#D95F02"
 TOTAL_COLOUR = "#3A3A3A"  # the month-by-month total: no area's colour
+OTHER_PARTNERS = f"{OTHERS_PREFIX} enti"
 HIDDEN_NAME = "Esiti non mostrati (valori piccoli)"
 HIDDEN_COLOUR = "#C8C8C8"
 
@@ -63,7 +64,7 @@ class Context:
 
     def place_label(self, place: int) -> str:
         if place == OTHERS:
-            return "Altri quartieri"
+            return f"{OTHERS_PREFIX} quartieri"
         info = self.data.places[place]
         return info.name if self.one_town else f"{info.name} · {info.municipality}"
 
@@ -83,11 +84,6 @@ def _footnote(ctx: Context, chart: Chart) -> str:
     """What the slide says of its small counts: the rule always (the room should know it),
     what «n.d.» means when something is hidden."""
     return ctx.footnote if chart.has_hidden else ctx.rule
-
-
-def _labelled(category: str, value: Value) -> str:
-    """A one-series chart's category with its hidden value's text: "Bosto (< 5)"."""
-    return f"{category} ({value.text})" if value.hidden else category
 
 
 # --- Slides
@@ -204,9 +200,7 @@ def _by_area(ctx: Context) -> Slide:
     chart = Chart(
         kind="bar",
         category_title="Area",
-        categories=tuple(
-            _labelled(ctx.data.areas[a].name, v) for a, v in zip(areas, values, strict=True)
-        ),
+        categories=tuple(ctx.data.areas[a].name for a in areas),
         series=(Series("Bisogni", NEUTRAL, values),),
         value_title="Bisogni",
         point_colours=tuple(ctx.data.areas[a].colour for a in areas),
@@ -230,9 +224,7 @@ def _by_place(ctx: Context) -> Slide:
     chart = Chart(
         kind="hbar",
         category_title="Quartiere",
-        categories=tuple(
-            _labelled(ctx.place_label(r), v) for r, v in zip(places, values, strict=True)
-        ),
+        categories=tuple(ctx.place_label(r) for r in places),
         series=(Series("Bisogni", NEUTRAL, values),),
         value_title="Bisogni",
     )
@@ -276,7 +268,7 @@ def _per_homes(ctx: Context) -> Slide:
     chart = Chart(
         kind="hbar",
         category_title="Quartiere",
-        categories=tuple(_labelled(label, value) for _, label, value in rates),
+        categories=tuple(label for _, label, _ in rates),
         series=(Series("Bisogni ogni 100 alloggi", NEUTRAL, tuple(v for _, _, v in rates)),),
         value_title="Bisogni ogni 100 alloggi ALER",
         number_kind="rate",
@@ -296,7 +288,7 @@ def _matrix(ctx: Context) -> Slide:
     series = []
     for column in ctx.needs.columns:
         if column == OTHERS:
-            name, colour = "Altri bisogni", "#777777"
+            name, colour = f"{OTHERS_PREFIX} bisogni", "#777777"
         else:
             need = ctx.data.needs[column]
             name, colour = need.name, ctx.data.areas[need.area_id].colour
@@ -368,7 +360,7 @@ def _outcomes(ctx: Context) -> Slide:
         kind="stacked_hbar",
         category_title="Ente (segnalazioni inviate)",
         categories=tuple(
-            f"{'Altri enti' if p == OTHERS else names[p]} ({figures.label(('sent', p))})"
+            f"{OTHER_PARTNERS if p == OTHERS else names[p]} ({figures.label(('sent', p))})"
             for p in partners
         ),
         series=(*shown, _hidden_rest(figures, partners, shown)),
@@ -395,7 +387,7 @@ def _hidden_rest(
         total = figures.shown(("sent", partner))
         parts = [series.values[index] for series in shown]
         if total is None or not any(part.hidden for part in parts):
-            values.append(Value(None, ""))
+            values.append(Value(0.0, ""))  # nothing hidden: no segment, no label
             continue
         rest = total - sum(int(part.number or 0) for part in parts)
         values.append(Value(float(rest), formats.number(rest)))
@@ -408,9 +400,7 @@ def _days(ctx: Context) -> Slide:
     chart = Chart(
         kind="bar",
         category_title="Giorni dall'invio",
-        categories=tuple(
-            _labelled(f"{b} giorni", v) for b, v in zip(ctx.referrals.buckets, values, strict=True)
-        ),
+        categories=tuple(f"{b} giorni" for b in ctx.referrals.buckets),
         series=(Series("Segnalazioni prese in carico", COVERED, values),),
         value_title="Segnalazioni prese in carico",
     )
@@ -431,9 +421,7 @@ def _coverage(ctx: Context) -> Slide:
     chart = Chart(
         kind="hbar",
         category_title="Area",
-        categories=tuple(
-            _labelled(ctx.data.areas[a].name, v) for a, v in zip(areas, values, strict=True)
-        ),
+        categories=tuple(ctx.data.areas[a].name for a in areas),
         series=(Series("Bisogni senza un ente attivo nel quartiere", UNCOVERED, values),),
         value_title="Bisogni senza un ente attivo nel quartiere",
         point_colours=tuple(ctx.data.areas[a].colour for a in areas),

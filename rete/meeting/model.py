@@ -28,6 +28,15 @@ NumberKind = Literal["count", "rate", "percent", "days"]
 ChartKind = Literal["bar", "hbar", "stacked_hbar", "line", "matrix"]
 
 
+OTHERS_PREFIX = "Altri"  # «Altri quartieri», «Altri bisogni», «Altri enti»: the rest, summed
+
+
+def summed(name: str) -> bool:
+    """A row or column that sums what is not shown on its own («Altri…»): never a headline's
+    «most», and off a heatmap's scale (it is larger than any cell)."""
+    return name.startswith(OTHERS_PREFIX)
+
+
 @dataclass(frozen=True)
 class Value:
     """One released figure: the number a chart may carry (None when it is hidden) and its

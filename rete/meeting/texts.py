@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from rete import formats, privacy
 from rete.filters import Filters, month_label
-from rete.meeting.model import Chart, Tile, Value
+from rete.meeting.model import Chart, Tile, Value, summed
 
 if TYPE_CHECKING:
     from rete.meeting.build import Context
@@ -155,10 +155,10 @@ def _largest(chart: Chart) -> tuple[float, str, str] | None:
     """The largest shown value of a chart: (value, category, series)."""
     found: tuple[float, str, str] | None = None
     for series in chart.series:
-        if series.name.startswith("Altri"):
+        if summed(series.name):
             continue
         for category, value in zip(chart.categories, series.values, strict=True):
-            if category.startswith("Altri") or not value.number:
+            if summed(category) or not value.number:
                 continue
             if found is None or value.number > found[0]:
                 found = (value.number, category, series.name)
