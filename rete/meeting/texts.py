@@ -16,7 +16,7 @@ from rete.filters import Filters, month_label
 from rete.meeting.model import Chart, Tile, Value, summed
 
 if TYPE_CHECKING:
-    from rete.meeting.build import Context
+    from rete.meeting.context import Context
 
 TOP_RATES = 12  # neighbourhoods on the per-100-homes slide
 STEADY_POINTS = 1.0  # a share that moved less than this many points is "stabile"
