@@ -24,7 +24,9 @@ from pptx.enum.text import MSO_ANCHOR
 from pptx.util import Inches, Pt
 
 from rete.meeting.model import Chart, Deck, Series, Slide, Value
-from rete.meeting.pptx_deck import COUNT_FORMAT, OTHERS_FILL, deck_pptx
+from rete.meeting.pptx_charts import COUNT_FORMAT
+from rete.meeting.pptx_deck import deck_pptx
+from rete.meeting.pptx_matrix import OTHERS_FILL
 
 SOFFICE = Path("/usr/bin/soffice")
 SOFFICE_SECONDS = 180

@@ -30,7 +30,7 @@ from rete.charts.base import (
     _plain,
     _reversed_categories,
 )
-from rete.meeting.model import Chart, Slide, Value
+from rete.meeting.model import Chart, Slide, Value, summed
 
 DEFAULT_HEIGHT = 640
 FONT_SIZE = 24  # the smallest text on the projector
@@ -42,7 +42,6 @@ WHITE = "#FFFFFF"
 HEAT_LOW = "#DCE9F5"
 HEAT_HIGH = "#08306B"
 OTHERS_GREY = "#E6E6E6"
-OTHERS_PREFIX = "Altri"  # «Altri quartieri», «Altri bisogni»
 # A stacked segment carries its number when the number fits in it on a plot this wide (px):
 # less than a stacked chart's plot has beside its labels on a 1440-px screen.
 NARROWEST_PLOT = 600
@@ -309,11 +308,6 @@ def _lines(chart: Chart, fig: _Draft) -> None:
 # --- Matrix
 
 
-def _is_others(label: str) -> bool:
-    """The row or column summing every place or need not shown on its own («Altri…»)."""
-    return label.startswith(OTHERS_PREFIX)
-
-
 def _matrix(chart: Chart, fig: _Draft) -> None:
     """Categories (rows) × series (columns) shaded on a neutral blue scale, each cell's text
     written in it, dark or white, whichever reads better on its shade; the «Altri…» row and
@@ -321,12 +315,12 @@ def _matrix(chart: Chart, fig: _Draft) -> None:
     categories = [_plain(category) for category in chart.categories]
     columns = [_plain(series.name) for series in chart.series]
     rows = chart.rows()
-    summed = [
-        [_is_others(category) or _is_others(series.name) for series in chart.series]
+    others = [
+        [summed(category) or summed(series.name) for series in chart.series]
         for category in chart.categories
     ]
     grid = [_numbers(values) for _, values in rows]
-    own = _cells_where(grid, summed, False)
+    own = _cells_where(grid, others, False)
     top = max(_largest([number for row in own for number in row]), 1.0)
     cells = {
         "type": "heatmap",
@@ -341,10 +335,10 @@ def _matrix(chart: Chart, fig: _Draft) -> None:
     }
     scale = [[0.0, HEAT_LOW], [1.0, HEAT_HIGH]]
     fig.add_trace({**cells, "z": own, "zmin": 0, "zmax": top, "colorscale": scale})
-    if any(any(row) for row in summed):
+    if any(any(row) for row in others):
         grey = [[0.0, OTHERS_GREY], [1.0, OTHERS_GREY]]
-        fig.add_trace({**cells, "z": _cells_where(grid, summed, True), "colorscale": grey})
-    for category, (_, values), sums in zip(categories, rows, summed, strict=True):
+        fig.add_trace({**cells, "z": _cells_where(grid, others, True), "colorscale": grey})
+    for category, (_, values), sums in zip(categories, rows, others, strict=True):
         for column, value, summed_cell in zip(columns, values, sums, strict=True):
             colour = TEXT_COLOUR
             if value.number is not None and not summed_cell:
@@ -363,13 +357,13 @@ def _matrix(chart: Chart, fig: _Draft) -> None:
 
 
 def _cells_where(
-    grid: Sequence[Sequence[float | None]], summed: Sequence[Sequence[bool]], wanted: bool
+    grid: Sequence[Sequence[float | None]], others: Sequence[Sequence[bool]], wanted: bool
 ) -> list[list[float | None]]:
     """The grid's numbers where a cell is (`wanted`) or is not a sum of «Altri…», None
     elsewhere: the blue and the grey heatmaps each draw their own cells."""
     return [
         [number if is_sum == wanted else None for number, is_sum in zip(row, sums, strict=True)]
-        for row, sums in zip(grid, summed, strict=True)
+        for row, sums in zip(grid, others, strict=True)
     ]
 
 
