@@ -30,6 +30,10 @@ TOP_PARTNERS = 10
 # A partner gets its own bar with at least this many referrals × k: below it most of its row
 # would read «< k» or «n.d.», an empty bar that says nothing.
 PARTNER_MIN_K = 4
+# The network's totals per outcome that the share taken in charge needs (`queries.common.share`);
+# the others (cancelled, waiting) are not released: a sum of two small counts under a small
+# total could give both away.
+SHARE_OUTCOMES = ("accepted", "refused", "overdue")
 TREND_AREAS = 3  # the month-by-month slide: the total and the areas with most needs
 OUTCOMES = ("accepted", "refused", "cancelled", "waiting", "overdue")
 # What the outcomes slide shows per partner: three groups, so that a partner's row holds
@@ -50,8 +54,8 @@ class NeedsRelease:
     figures: privacy.Suppressed[Key]
     rows: tuple[int, ...]  # place ids, biggest first; OTHERS last when some were summed
     columns: tuple[int, ...]  # need ids in taxonomy order; OTHERS last when some were summed
-    row_members: dict[int, tuple[int, ...]]  # a row's places (OTHERS: the summed ones)
-    places: tuple[int, ...]  # every place with needs, biggest first
+    summed_places: int  # places with needs and no row of their own
+    rated: tuple[int, ...]  # places with a total of their own (per 100 homes), biggest first
     areas: tuple[int, ...]  # areas with needs, taxonomy order
     months: tuple[int, ...]
     trend_areas: tuple[int, ...]  # the areas drawn month by month, most needs first
@@ -77,19 +81,31 @@ def _ranked(totals: dict[int, int], names: dict[int, str]) -> list[int]:
 
 
 def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) -> NeedsRelease:
-    """The needs' figures and their relations, suppressed as one release."""
+    """The needs' figures and their relations, suppressed as one release.
+
+    A place or a specific need gets a row or a column of its own only with at least k needs,
+    and the «Altri» row or column only when what it sums reaches k: a row of small cells
+    under a small total («< 5» four times and «< 5») gives each cell away whatever is hidden.
+    Likewise a place's own total (the per-100-homes slide) is released only from k needs."""
     place_totals: dict[int, int] = defaultdict(int)
     need_totals: dict[int, int] = defaultdict(int)
     for (_, place, need), n in data.cube.items():
         place_totals[place] += n
         need_totals[need] += n
     places = _ranked(place_totals, {p: data.places[p].name for p in place_totals})
-    rows = places[:TOP_PLACES] + ([OTHERS] if len(places) > TOP_PLACES else [])
-    row_of = {place: (place if place in rows else OTHERS) for place in places}
-    top_needs = set(_ranked(need_totals, {n: data.needs[n].name for n in need_totals})[:TOP_NEEDS])
+    rows = [p for p in places if place_totals[p] >= threshold][:TOP_PLACES]
+    summed_places = [p for p in places if p not in rows]
+    if summed_places and sum(place_totals[p] for p in summed_places) >= threshold:
+        rows.append(OTHERS)
+    ranked_needs = _ranked(need_totals, {n: data.needs[n].name for n in need_totals})
+    top_needs = [n for n in ranked_needs if need_totals[n] >= threshold][:TOP_NEEDS]
     columns = sorted(top_needs, key=lambda n: data.needs[n].order)
-    columns += [OTHERS] if len(need_totals) > len(top_needs) else []
+    summed_needs = [n for n in ranked_needs if n not in top_needs]
+    if summed_needs and sum(need_totals[n] for n in summed_needs) >= threshold:
+        columns.append(OTHERS)
+    row_of = {place: (place if place in rows else OTHERS) for place in places}
     column_of = {need: (need if need in top_needs else OTHERS) for need in need_totals}
+    rated = [p for p in places if place_totals[p] >= threshold and data.places[p].homes]
     areas = sorted({data.needs[n].area_id for n in need_totals}, key=lambda a: data.areas[a].order)
     area_totals: dict[int, int] = defaultdict(int)
     for need, n in need_totals.items():
@@ -99,15 +115,21 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
     values: dict[Key, int] = defaultdict(int)
     for (month, place, need), n in data.cube.items():
         area = data.needs[need].area_id
-        values[("cell", row_of[place], column_of[need])] += n
-        values[("row", row_of[place])] += n
-        values[("col", column_of[need])] += n
+        row, column = row_of[place], column_of[need]
+        if row in rows and column in columns:
+            values[("cell", row, column)] += n
+        if row in rows:
+            values[("row", row)] += n
+        if column in columns:
+            values[("col", column)] += n
         values[("all",)] += n
         values[("area", area)] += n
         values[("month_all", month)] += n
         if area in trend_areas:
             values[("month", month, area)] += n
-        values[("place", place)] += n
+        if place in rated:
+            values[("place", place)] += n
+    values.setdefault(("all",), 0)
     for month in months:
         values.setdefault(("month_all", month), 0)
         for area in trend_areas:
@@ -117,18 +139,26 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
             values.setdefault(("cell", row, column), 0)
     gaps = _sums(((area,), n) for (_, area), n in data.gaps.items())
     for area in areas:
-        uncovered = min(gaps.get((area,), 0), values[("area", area)])
-        values[("gap", area)] = uncovered
+        values[("gap", area)] = min(gaps.get((area,), 0), values[("area", area)])
 
+    # A sum is exact only when every need (every place) it counts is in a released column (row).
+    every_need = not summed_needs or OTHERS in columns
+    every_place = not summed_places or OTHERS in rows
     relation = privacy.Relation[Key]
-    relations = [relation(("row", r), tuple(("cell", r, c) for c in columns)) for r in rows]
-    relations += [relation(("col", c), tuple(("cell", r, c) for r in rows)) for c in columns]
-    relations += [
-        relation(("all",), tuple(("row", r) for r in rows)),
-        relation(("all",), tuple(("col", c) for c in columns)),
-        relation(("all",), tuple(("area", a) for a in areas)),
+    relations = [
+        relation(("row", r), tuple(("cell", r, c) for c in columns), exact=every_need) for r in rows
     ]
-    relations.append(relation(("all",), tuple(("month_all", m) for m in months)))
+    relations += [
+        relation(("col", c), tuple(("cell", r, c) for r in rows), exact=every_place)
+        for c in columns
+    ]
+    relations += [
+        relation(("all",), tuple(("row", r) for r in rows), exact=every_place),
+        relation(("all",), tuple(("col", c) for c in columns), exact=every_need),
+        relation(("all",), tuple(("area", a) for a in areas)),
+        relation(("all",), tuple(("month_all", m) for m in months)),
+        relation(("all",), tuple(("place", p) for p in rated), exact=False),
+    ]
     relations += [
         relation(("area", a), tuple(("month", m, a) for m in months)) for a in trend_areas
     ]
@@ -140,18 +170,19 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
     relations += [relation(("area", a), (("gap", a),), exact=False) for a in areas]
     for a in areas:  # the specific needs shown as columns are some of their area's needs
         shown = tuple(("col", c) for c in columns if c != OTHERS and data.needs[c].area_id == a)
-        if shown:
-            relations.append(relation(("area", a), shown, exact=False))
-    values.setdefault(("all",), 0)
-    members = {row: tuple(p for p in places if row_of[p] == row) for row in rows}
-    for row in rows:
-        relations.append(relation(("row", row), tuple(("place", p) for p in members[row])))
+        relations.append(relation(("area", a), shown, exact=False))
+    for p in rated:  # a place's own total is its row's, or part of «Altri»'s
+        if p in rows:
+            relations.append(relation(("row", p), (("place", p),)))
+    if OTHERS in rows:
+        in_others = tuple(("place", p) for p in rated if p not in rows)
+        relations.append(relation(("row", OTHERS), in_others, exact=False))
     return NeedsRelease(
         figures=privacy.suppress(dict(values), [r for r in relations if r.parts], threshold),
         rows=tuple(rows),
         columns=tuple(columns),
-        row_members=members,
-        places=tuple(places),
+        summed_places=len(summed_places),
+        rated=tuple(rated),
         areas=tuple(areas),
         months=months,
         trend_areas=tuple(trend_areas),
@@ -199,8 +230,8 @@ def referrals_release(data: MeetingData, threshold: int) -> ReferralsRelease:
             values[("status", group)] += n
             values[("sent", partner)] += n
             values[("sent_all",)] += n
-        for outcome, n in counts.items():
-            values[("outcome", outcome)] += n
+        for outcome in SHARE_OUTCOMES:
+            values[("outcome", outcome)] += counts[outcome]
     buckets = (*(label for _, _, label in DAY_BUCKETS), LAST_BUCKET)
     for label in buckets:
         values[("days", label)] = 0
@@ -208,15 +239,19 @@ def referrals_release(data: MeetingData, threshold: int) -> ReferralsRelease:
         values[("days", _bucket(days))] += n
     for group in GROUPS:
         values.setdefault(("status", group), 0)
-    for outcome in OUTCOMES:
+    for outcome in SHARE_OUTCOMES:
         values.setdefault(("outcome", outcome), 0)
     values.setdefault(("sent_all",), 0)
 
     relation = privacy.Relation[Key]
     relations = [relation(("sent", p), tuple(("ref", p, g) for g in GROUPS)) for p in partners]
     relations += [relation(("status", g), tuple(("ref", p, g) for p in partners)) for g in GROUPS]
-    relations += [
-        relation(("status", g), tuple(("outcome", o) for o in outcomes))
+    relations += [  # the outcomes the share needs are some of their group's referrals
+        relation(
+            ("status", g),
+            tuple(("outcome", o) for o in outcomes if o in SHARE_OUTCOMES),
+            exact=set(outcomes) <= set(SHARE_OUTCOMES),
+        )
         for g, outcomes in GROUPS.items()
     ]
     relations += [

@@ -180,10 +180,14 @@ def _by_place(ctx: Context) -> Slide:
         value_title="Bisogni",
     )
     notes = []
+    others = ctx.needs.summed_places
     if OTHERS in ctx.needs.rows:
-        others = len(ctx.needs.row_members[OTHERS])
         notes.append(
             f"Gli altri {others} quartieri insieme: {figures.label(('row', OTHERS))} bisogni."
+        )
+    elif others:
+        notes.append(
+            f"Non mostrati uno per uno {others} quartieri con meno di {ctx.threshold} bisogni."
         )
     if chart.has_hidden:
         notes.append(ctx.footnote)
@@ -202,10 +206,8 @@ def _by_place(ctx: Context) -> Slide:
 def _per_homes(ctx: Context) -> Slide:
     figures = ctx.needs.figures
     rates: list[tuple[float | None, str, Value]] = []
-    for place in ctx.needs.places:
-        homes = ctx.data.places[place].homes
-        if not homes:
-            continue
+    for place in ctx.needs.rated:
+        homes = ctx.data.places[place].homes or 1  # rated places have their homes
         shown = figures.shown(("place", place))
         if shown is None:
             rates.append((None, ctx.place_label(place), ctx.value(figures, ("place", place))))
@@ -248,7 +250,7 @@ def _matrix(ctx: Context) -> Slide:
     chart = Chart(
         kind="matrix",
         category_title="Quartiere",
-        categories=tuple(ctx.place_label(r) for r in ctx.needs.rows),
+        categories=tuple(ctx.place_label(r) for r in ctx.needs.rows) if series else (),
         series=tuple(series),
         value_title="Bisogni",
     )
@@ -333,6 +335,7 @@ def _hidden_rest(
     """What a partner's hidden outcomes add up to, so its bar is as long as the referrals it
     received: its total (shown) less its shown outcomes. Nothing new is told: anyone can
     subtract; which outcomes they are stays hidden."""
+    k = figures.threshold
     values = []
     for index, partner in enumerate(partners):
         total = figures.shown(("sent", partner))
@@ -341,7 +344,9 @@ def _hidden_rest(
             values.append(Value(0.0, ""))  # nothing hidden: no segment, no label
             continue
         rest = total - sum(int(part.number or 0) for part in parts)
-        values.append(Value(float(rest), formats.number(rest)))
+        # Below k the rest is not drawn: a small number on the slide, even one anyone could
+        # work out by subtraction, is what «< k» promises not to show.
+        values.append(Value(float(rest), formats.number(rest)) if rest >= k else Value(0.0, ""))
     return Series(HIDDEN_NAME, HIDDEN_COLOUR, tuple(values))
 
 

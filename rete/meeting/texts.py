@@ -27,11 +27,12 @@ DEFINITIONS = {
     "needs": "Bisogni rilevati: le fragilità registrate nei colloqui del periodo (un colloquio "
     "può rilevarne più d'una).",
     "areas": "Ogni bisogno specifico appartiene a un'area, con il suo colore in ogni grafico.",
-    "others_places": "Sono mostrati uno per uno i quartieri con più bisogni; gli altri sono "
-    "sommati («Altri quartieri»).",
+    "others_places": "Sono mostrati uno per uno i quartieri con più bisogni (almeno quanti la "
+    "soglia di riservatezza); gli altri sono sommati («Altri quartieri»).",
     "per_homes": "Bisogni ogni 100 alloggi ALER: i bisogni rilevati nel quartiere divisi per gli "
     "alloggi ALER del quartiere, per 100. Mette in luce i quartieri più fragili, non i più "
-    "grandi. Solo i quartieri di cui si conosce il numero di alloggi.",
+    "grandi. Solo i quartieri di cui si conosce il numero di alloggi e con almeno tanti "
+    "bisogni quanti la soglia di riservatezza.",
     "matrix": "Quanti bisogni di ciascun tipo in ciascun quartiere: le righe sono i quartieri "
     "con più bisogni, le colonne i bisogni specifici più frequenti (gli altri in «Altri»). "
     "Più scuro il colore, più numerosi i bisogni.",
