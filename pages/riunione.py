@@ -25,14 +25,16 @@ forms.show_flash()
 choice = meeting_view.choose(choice, tax, now)
 deck = meeting_view.deck(app_db, choice.filters, now)
 st.caption(f"{deck.period_label} · {deck.territory_label} · {deck.suppression_note}")
+actions = st.container()  # above the slide list, filled once the list says what is left out
 choice = meeting_view.slide_list(deck, choice)
-st.button(
-    "Presenta",
-    type="primary",
-    icon=":material/slideshow:",
-    on_click=meeting_view.start_presenting,
-    args=(choice,),
-    disabled=len(choice.hidden) == len(deck.slides),
-)
-meeting_view.downloads(app_db, user, deck, choice)
+with actions:
+    st.button(
+        "Presenta",
+        type="primary",
+        icon=":material/slideshow:",
+        on_click=meeting_view.start_presenting,
+        args=(choice,),
+        disabled=len(choice.hidden) == len(deck.slides),
+    )
+    meeting_view.downloads(app_db, user, deck, choice)
 meeting_view.settings_form(app_db, user)

@@ -225,8 +225,10 @@ def slide_list(deck: Deck, choice: Choice) -> Choice:
         "presentazione né nei file."
     )
     hidden = []
+    columns = st.columns(2)
+    half = (len(deck.slides) + 1) // 2
     for number, slide in enumerate(deck.slides, start=1):
-        shown = st.checkbox(
+        shown = columns[(number - 1) // half].checkbox(
             f"{number}. {build.SLIDE_TITLES.get(slide.key, slide.title)}",
             value=slide.key not in choice.hidden,
             key=f"mt_show_{slide.key}",
