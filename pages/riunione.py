@@ -16,7 +16,7 @@ if choice.presenting:
     meeting_view.present(deck.without(choice.hidden), choice, meeting_view.draw_slide)
     st.stop()
 
-st.title("Riunione della rete")
+st.title("Riunione")
 st.caption(
     "Le slide si compongono dai dati di oggi: solo numeri aggregati, senza nomi, codici o note; "
     "i valori piccoli non sono mostrati, così che si possano proiettare davanti agli enti."

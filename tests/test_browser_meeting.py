@@ -152,7 +152,7 @@ def test_every_slide_fits_a_1920x1080_projector_in_large_type(
 ):
     page = projector
     visit(page, rete.url + "/riunione")
-    expect(page.get_by_role("heading", name="Riunione della rete")).to_be_visible()
+    expect(page.get_by_role("heading", name="Riunione", exact=True)).to_be_visible()
     shoot(page, shots / "1920x1080-preparazione.png", whole=True)
     page.get_by_role("button", name="Presenta").click()
     wait_idle(page)

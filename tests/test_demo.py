@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from rete import auth, config, db, demo, readmodel, records, referrals, taxonomy
+from rete import auth, config, db, demo, demo_cast, readmodel, records, referrals, taxonomy
 from rete.db import session_scope
 from rete.errors import NotEmptyError, ValidationError
 from rete.models import (
@@ -414,10 +414,15 @@ def test_the_demo_accounts_log_in_with_password_demo(engine: Engine, today: dt.d
 
 
 def test_the_demo_setting_is_on_and_the_others_are_defaults(engine: Engine, today: dt.date) -> None:
+    """Only the demo flag and the meeting deck's closing contacts (invented, like every demo
+    contact) differ from the defaults."""
     load(engine, today, households=5)
     with Session(engine) as session:
         stored = dict(session.execute(select(Setting.key, Setting.value)).all())
-    assert stored == config.SETTING_DEFAULTS | {config.SETTING_DEMO_DATA: "1"}
+    assert stored == config.SETTING_DEFAULTS | {
+        config.SETTING_DEMO_DATA: "1",
+        config.SETTING_COORDINATION: demo_cast.DEMO_COORDINATION,
+    }
 
 
 # --- Plausibility, on one default-size load shared by the read-only tests below

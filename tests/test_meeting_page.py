@@ -205,7 +205,7 @@ def flat(app: AppTest) -> list[Any]:
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_opens_the_page_and_sees_the_eleven_slides_in_order(url, role):
     app = open_page(url, role)
-    assert [t.value for t in app.title] == ["Riunione della rete"]
+    assert [t.value for t in app.title] == ["Riunione"]
     boxes = list(app.checkbox)
     assert [box.key for box in boxes] == [f"mt_show_{key}" for key in KEYS]
     titles = list(build.SLIDE_TITLES.values())  # «Titolo», not the network's long name
@@ -279,7 +279,7 @@ def test_esci_goes_back_to_preparing_with_the_same_period_and_territory(url):
     assert param(app, "comune") == town and param(app, "periodo") == "2026-01:2026-06"
     click(app, "mt_leave")
     assert param(app, "presenta") is None and param(app, "slide") is None
-    assert [t.value for t in app.title] == ["Riunione della rete"]
+    assert [t.value for t in app.title] == ["Riunione"]
     assert app.radio(key="mt_territory").value == "comune"
     assert app.selectbox(key="mt_town").value == town
     assert f"gennaio 2026 – giugno 2026 · Comune di {town}" in caption(app)
