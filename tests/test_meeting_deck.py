@@ -82,8 +82,8 @@ YEAR = Filters("2025-11:2026-10", 202511, 202610)
 SCENARIOS = {
     "anno": YEAR,
     "varese": Filters("2026-03:2026-08", 202603, 202608, municipalities=("Varese",)),
-    # One month with many small counts, whose needs can be protected (most months of the demo
-    # hold a count nothing protects, and their needs' slides are withheld).
+    # One month with many small counts: no neighbourhood and no specific need reaches k, so the
+    # matrix is «Altri» alone and the small counts are areas and months.
     "agosto": Filters("2026-08:2026-08", 202608, 202608),
 }
 ACCEPTED = ("accepted", "closed")
@@ -402,30 +402,32 @@ def released(figures: privacy.Suppressed[Key], key: Key) -> Value:
     return Value(None if shown is None else float(shown), figures.label(key))
 
 
+def members(shown: tuple[int, ...], every: set[int]) -> dict[int, set[int]]:
+    """What each row, column or bar counts: a named one itself, «Altri» every other one."""
+    named = {key for key in shown if key != OTHERS}
+    return {**{key: {key} for key in named}, OTHERS: every - named}
+
+
 class Truth:
     """The base tables' count behind a release key (None for coverage: not counted here)."""
 
     def __init__(self, base: BaseCounts, rel: Releases) -> None:
-        self.base, self.rel = base, rel
-        named = {c for c in rel.needs.columns if c != OTHERS}
-        self.columns = {c: {c} for c in named}
-        self.columns[OTHERS] = {c for (_, _, c) in base.needs} - named
-        partners = {p for p, _ in base.referrals}
-        named_partners = {p for p in rel.referrals.partners if p != OTHERS}
-        self.partners = {p: {p} for p in named_partners}
-        self.partners[OTHERS] = partners - named_partners
+        self.base = base
+        self.rows = members(rel.needs.rows, {p for (_, p, _) in base.needs})
+        self.columns = members(rel.needs.columns, {c for (_, _, c) in base.needs})
+        self.partners = members(rel.referrals.partners, {p for p, _ in base.referrals})
 
     def of(self, key: Key) -> int | None:
-        base, members = self.base, self.rel.needs.row_members
+        base = self.base
         match key:
             case ("area", int(area)):
                 return base.count(area=area)
             case ("row", int(row)):
-                return base.count(places=members[row])
+                return base.count(places=self.rows[row])
             case ("place", int(place)):
                 return base.count(places={place})
             case ("cell", int(row), int(column)):
-                return base.count(places=members[row], needs=self.columns[column])
+                return base.count(places=self.rows[row], needs=self.columns[column])
             case ("month", int(month), int(area)):
                 return base.count(month=month, area=area)
             case ("month_all", int(month)):
@@ -492,7 +494,7 @@ def test_every_chart_value_is_the_release_and_the_base_tables_count(
     rel = releases(demo_db, filters)
     truth = Truth(base_counts(demo_db, filters), rel)
     found = names(demo_db)
-    checked = 0
+    checked = set()
     for key in KEY_OF:
         figures = rel.needs.figures if key in NEEDS_SLIDES else rel.referrals.figures
         for release_key, value in chart_cells(deck, key, found, rel.months):
@@ -500,8 +502,9 @@ def test_every_chart_value_is_the_release_and_the_base_tables_count(
             true = truth.of(release_key)
             if true is not None:
                 assert_consistent(value, true, rel.threshold, release_key)
-                checked += 1
-    assert checked > 100
+                checked.add(key)
+    drawn = {key for key in KEY_OF if slide_of(deck, key).chart is not None}
+    assert checked == drawn - {"copertura"}  # coverage is not counted here
 
 
 def test_the_headline_figures_match_the_base_tables(demo_db: Engine) -> None:
@@ -583,15 +586,49 @@ def test_the_per_homes_rates_are_the_places_counts_over_their_homes(demo_db: Eng
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
+def test_a_row_or_column_of_its_own_holds_k_needs_and_so_does_altri(
+    demo_db: Engine, scenario: str
+) -> None:
+    """A neighbourhood or a specific need gets a row (column) of the matrix only with k needs,
+    «Altri» only when what it sums reaches k, and a neighbourhood a rate per 100 homes only
+    from k needs and with its homes known: a row of small cells under a small total gives
+    each cell away whatever is hidden."""
+    rel = releases(demo_db, SCENARIOS[scenario])
+    base = base_counts(demo_db, SCENARIOS[scenario])
+    k = rel.threshold
+    places = {p for (_, p, _) in base.needs}
+    rows = members(rel.needs.rows, places)
+    columns = members(rel.needs.columns, {c for (_, _, c) in base.needs})
+    assert all(base.count(places=rows[r]) >= k for r in rel.needs.rows)
+    assert all(base.count(needs=columns[c]) >= k for c in rel.needs.columns)
+    assert rel.needs.summed_places == len(rows[OTHERS])
+    rated = {p for p in places if base.count(places={p}) >= k and base.homes[p]}
+    assert set(rel.needs.rated) == rated
+
+
+def test_the_neighbourhoods_slide_says_how_many_are_summed_and_their_needs(
+    demo_db: Engine,
+) -> None:
+    deck = meeting_deck(demo_db, YEAR, TODAY)
+    base = base_counts(demo_db, YEAR)
+    rows = members(releases(demo_db, YEAR).needs.rows, {p for (_, p, _) in base.needs})
+    summed = formats.number(base.count(places=rows[OTHERS]))
+    note = f"Gli altri {len(rows[OTHERS])} quartieri insieme: {summed} bisogni."
+    assert note in (slide_of(deck, "quartieri").footnote or "")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
 def test_the_grey_rest_of_a_bar_is_only_a_subtraction(demo_db: Engine, scenario: str) -> None:
     """A partner's bar ends with what its hidden outcomes add up to: its shown total less its
-    shown outcomes, drawn only where two outcomes or more are hidden, so it never is one
-    hidden figure. (It may read 1 to k-1: nothing a reader could not subtract.)"""
-    chart = slide_of(meeting_deck(demo_db, SCENARIOS[scenario], TODAY), "esiti").chart
+    shown outcomes, where two outcomes or more are hidden, so it never is one hidden figure;
+    and only from k: below it no segment is drawn, since a number from 1 to k-1 on the slide is
+    what «< k» promises not to show, even one a reader could subtract."""
+    deck = meeting_deck(demo_db, SCENARIOS[scenario], TODAY)
+    chart = slide_of(deck, "esiti").chart
     assert chart is not None
     *outcomes, rest = chart.series
     assert len(outcomes) == len(GROUPS)
-    drawn = 0
+    with_hidden = 0
     for index, category in enumerate(chart.categories):
         total = COUNT_SUFFIX.search(category)[1]  # type: ignore[index]
         parts = [series.values[index] for series in outcomes]
@@ -601,10 +638,13 @@ def test_the_grey_rest_of_a_bar_is_only_a_subtraction(demo_db: Engine, scenario:
             assert not value.number and value.text == "", category
             continue
         assert hidden >= 2, category
-        shown = sum(part.number or 0 for part in parts)
-        assert value.number == int(total.replace(".", "")) - shown, category
-        drawn += 1
-    assert drawn, "no partner with hidden outcomes: nothing to test"
+        left = int(total.replace(".", "")) - sum(part.number or 0 for part in parts)
+        if left >= deck.threshold:
+            assert value == Value(float(left), formats.number(left)), category
+        else:
+            assert not value.number and value.text == "", category
+        with_hidden += 1
+    assert with_hidden, "no partner with hidden outcomes: nothing to test"
 
 
 # --- 2. Privacy on the real releases
@@ -650,14 +690,15 @@ def small_numbers(text: str, k: int, allowed: set[str]) -> list[str]:
 
 
 def assert_no_small_count_shown(deck: Deck) -> None:
-    """No count from 1 to k-1 in a chart, a partner's total, a count tile or a headline."""
+    """No count from 1 to k-1 in a chart (the outcomes' grey rest too), a partner's total, a
+    count tile or a headline."""
     k = deck.threshold
     allowed = shown_texts(deck)
     for slide in deck.slides:
         assert not small_numbers(slide.headline, k, allowed), slide.headline
         chart = slide.chart
         if chart is not None and chart.number_kind == "count":
-            for series in released_series(slide):
+            for series in chart.series:
                 for value in series.values:
                     assert value.hidden or not 0 < (value.number or 0) < k, (slide.key, value)
             for category in chart.categories:
@@ -686,68 +727,135 @@ def test_no_count_between_one_and_k_minus_one_is_shown_anywhere(
 
 # An intruder's knowledge: (whole, parts, exact); an inexact relation is sum(parts) <= whole.
 Rel = tuple[Key, tuple[Key, ...], bool]
+LEFT_OUT = -1  # the matrix's row (column) of the places (needs) with no row (column), not drawn
 
 
-def needs_relations(rel: NeedsRelease, area_of: dict[int, int]) -> list[Rel]:
-    """What the needs' slides tie together, as their readers know it. The taxonomy is public,
-    so a need column's area is at least the sum of its columns, and exactly that when every need
-    of the area is a column of its own; a month's needs are exactly those of the areas drawn
-    when every area with needs is drawn."""
-    rows, columns, months = rel.rows, rel.columns, rel.months
-    relations: list[Rel] = [
-        (("row", r), tuple(("cell", r, c) for c in columns), True) for r in rows
-    ]
-    relations += [(("col", c), tuple(("cell", r, c) for r in rows), True) for c in columns]
-    relations += [(("row", r), tuple(("place", p) for p in rel.row_members[r]), True) for r in rows]
-    relations += [
-        (("all",), tuple(("row", r) for r in rows), True),
-        (("all",), tuple(("col", c) for c in columns), True),
-        (("all",), tuple(("area", a) for a in rel.areas), True),
-        (("all",), tuple(("month_all", m) for m in months), True),
-    ]
+@dataclass
+class Knowledge:
+    """What an intruder knows of a release: its figures, shown or hidden, the relations that
+    tie them, and the counts the release leaves out though they exist (the needs of the places
+    with no row, the cancelled referrals): those are no figures, but a subtraction of shown
+    ones may give them away, and then they must not be small either."""
+
+    figures: privacy.Suppressed[Key]
+    relations: list[Rel]
+    unreleased: dict[Key, int]
+
+    def relate(self, whole: Key, parts: tuple[Key, ...], exact: bool = True) -> None:
+        self.relations.append((whole, parts, exact))
+
+    def rest(self, key: Key, whole: Key, parts: tuple[Key, ...]) -> None:
+        """`whole` is `parts` and the left-out count `key` (true count: the difference)."""
+        values = {**self.figures.values, **self.unreleased}
+        self.unreleased[key] = values[whole] - sum(values[part] for part in parts)
+        self.relate(whole, (*parts, key))
+
+
+def needs_knowledge(rel: NeedsRelease, area_of: dict[int, int]) -> Knowledge:
+    """What the needs' slides tie together, as their readers know it: the matrix (see
+    `_matrix_knowledge`); a place with a total of its own (per 100 homes) is its row, or some
+    of «Altri» and of all needs. The taxonomy is public, so a need column's area is at least
+    the sum of its columns, and exactly that when every need of the area is a column of its
+    own; a month's needs are exactly those of the areas drawn when every area with needs is
+    drawn."""
+    rows, columns, months, values = rel.rows, rel.columns, rel.months, rel.figures.values
+    known = Knowledge(rel.figures, [], {})
+    # Left out: needs (places) with too few for a column (row) and together too few for «Altri».
+    every_need = sum(values[("col", c)] for c in columns) == values[("all",)]
+    every_place = sum(values[("row", r)] for r in rows) == values[("all",)]
+    _matrix_knowledge(known, rel, every_need, every_place)
+    for p in rel.rated:
+        if p in rows:
+            known.relate(("row", p), (("place", p),))
+    if OTHERS in rows:
+        summed = tuple(("place", p) for p in rel.rated if p not in rows)
+        known.relate(("row", OTHERS), summed, False)
+    known.relate(("all",), tuple(("area", a) for a in rel.areas))
+    known.relate(("all",), tuple(("month_all", m) for m in months))
+    known.relate(("all",), tuple(("place", p) for p in rel.rated), False)
     every_area_drawn = set(rel.trend_areas) == set(rel.areas)
-    if rel.trend_areas:
-        relations += [
-            (("month_all", m), tuple(("month", m, a) for a in rel.trend_areas), every_area_drawn)
-            for m in months
-        ]
-    relations += [
-        (("area", a), tuple(("month", m, a) for m in months), True) for a in rel.trend_areas
-    ]
+    for m in months:
+        trend = tuple(("month", m, a) for a in rel.trend_areas)
+        known.relate(("month_all", m), trend, every_area_drawn)
+    for a in rel.trend_areas:
+        known.relate(("area", a), tuple(("month", m, a) for m in months))
     for a in rel.areas:
-        relations.append((("area", a), (("gap", a),), False))
+        known.relate(("area", a), (("gap", a),), False)
         own = tuple(c for c in columns if c != OTHERS and area_of[c] == a)
         every = {need for need, area in area_of.items() if area == a}
         if own:
-            relations.append((("area", a), tuple(("col", c) for c in own), every <= set(own)))
-    return relations
+            known.relate(("area", a), tuple(("col", c) for c in own), every <= set(own))
+    return known
 
 
-def referrals_relations(rel: ReferralsRelease) -> list[Rel]:
+def _matrix_knowledge(
+    known: Knowledge, rel: NeedsRelease, every_need: bool, every_place: bool
+) -> None:
+    """The matrix as the data's whole table: its rows and columns, and one more row (column)
+    for the places (needs) left out, when some are: not drawn, but each of its counts is what
+    the drawn ones leave of their total."""
+    rows, columns = rel.rows, rel.columns
+    left_row, left_column = ("unreleased", "row"), ("unreleased", "col")
+    corner = ("unreleased", LEFT_OUT, LEFT_OUT)
+    row_totals = tuple(("row", r) for r in rows)
+    column_totals = tuple(("col", c) for c in columns)
+    if every_place:
+        known.relate(("all",), row_totals)
+    else:
+        known.rest(left_row, ("all",), row_totals)
+    if every_need:
+        known.relate(("all",), column_totals)
+    else:
+        known.rest(left_column, ("all",), column_totals)
+    for r in rows:
+        cells = tuple(("cell", r, c) for c in columns)
+        if every_need:
+            known.relate(("row", r), cells)
+        else:
+            known.rest(("unreleased", r, LEFT_OUT), ("row", r), cells)
+    for c in columns:
+        cells = tuple(("cell", r, c) for r in rows)
+        if every_place:
+            known.relate(("col", c), cells)
+        else:
+            known.rest(("unreleased", LEFT_OUT, c), ("col", c), cells)
+    in_left_row = tuple(("unreleased", LEFT_OUT, c) for c in columns)
+    in_left_column = tuple(("unreleased", r, LEFT_OUT) for r in rows)
+    if not every_place and not every_need:
+        known.rest(corner, left_row, in_left_row)
+        known.relate(left_column, (*in_left_column, corner))
+    elif not every_place:
+        known.relate(left_row, in_left_row)
+    elif not every_need:
+        known.relate(left_column, in_left_column)
+
+
+def referrals_knowledge(rel: ReferralsRelease) -> Knowledge:
     """What the referrals' slides and tiles tie together: partners' rows of outcome groups,
-    the network's outcomes, and the days buckets of the referrals taken in charge."""
+    the network's outcomes the share taken in charge needs (accepted, refused, overdue: the
+    cancelled and the waiting are left out, what their group leaves of them), and the days
+    buckets of the referrals taken in charge."""
     partners, values = rel.partners, rel.figures.values
+    known = Knowledge(rel.figures, [], {})
+    for p in partners:
+        known.relate(("sent", p), tuple(("ref", p, g) for g in GROUPS))
+    for g in GROUPS:
+        known.relate(("status", g), tuple(("ref", p, g) for p in partners))
+    known.relate(("status", "accepted"), (("outcome", "accepted"),))
+    known.rest(("unreleased", "cancelled"), ("status", "not_taken"), (("outcome", "refused"),))
+    known.rest(("unreleased", "waiting"), ("status", "pending"), (("outcome", "overdue"),))
+    known.relate(("sent_all",), tuple(("sent", p) for p in partners))
+    known.relate(("sent_all",), tuple(("status", g) for g in GROUPS))
     buckets = tuple(("days", b) for b in rel.buckets)
     every_day_known = sum(values[b] for b in buckets) == values[("outcome", "accepted")]
-    relations: list[Rel] = [
-        (("sent", p), tuple(("ref", p, g) for g in GROUPS), True) for p in partners
-    ]
-    relations += [(("status", g), tuple(("ref", p, g) for p in partners), True) for g in GROUPS]
-    relations += [
-        (("status", "accepted"), (("outcome", "accepted"),), True),
-        (("status", "not_taken"), (("outcome", "refused"), ("outcome", "cancelled")), True),
-        (("status", "pending"), (("outcome", "waiting"), ("outcome", "overdue")), True),
-        (("sent_all",), tuple(("sent", p) for p in partners), True),
-        (("sent_all",), tuple(("status", g) for g in GROUPS), True),
-        (("outcome", "accepted"), buckets, every_day_known),
-    ]
-    return relations
+    known.relate(("outcome", "accepted"), buckets, every_day_known)
+    return known
 
 
 def _linear(
-    relation: Rel, figures: privacy.Suppressed[Key], column: dict[Key, int]
+    relation: Rel, values: dict[Key, int], column: dict[Key, int]
 ) -> tuple[np.ndarray, float]:
-    """sum(parts) - whole over the hidden figures, and the right-hand side from the shown."""
+    """sum(parts) - whole over the unknown counts, and the right-hand side from the shown."""
     whole, parts, _ = relation
     row = np.zeros(len(column))
     constant = 0.0
@@ -755,29 +863,36 @@ def _linear(
         if key in column:
             row[column[key]] += sign
         else:
-            constant += sign * figures.values[key]
+            constant += sign * values[key]
     return row, -constant
 
 
-def intruder_ranges(
-    figures: privacy.Suppressed[Key], relations: list[Rel]
-) -> dict[Key, tuple[float, float]]:
-    """For each primary hidden figure, the least and greatest integer an intruder finds
-    possible: the hidden figures are integers, "< k" in [1, k-1], "n.d." at least k (a zero
-    is never hidden), the shown ones and every relation are known."""
-    for whole, parts, exact in relations:  # our relations are true of the data
-        total = sum(figures.values[p] for p in parts)
-        assert total == figures.values[whole] if exact else total <= figures.values[whole]
+def intruder_ranges(known: Knowledge) -> dict[Key, tuple[float, float]]:
+    """For each primary hidden figure and each count left out, the least and greatest integer
+    an intruder finds possible: the unknown counts are integers, "< k" in [1, k-1], "n.d." at
+    least k (a zero is never hidden), a count left out at least 0; the shown figures and every
+    relation are known."""
+    figures = known.figures
+    values = {**figures.values, **known.unreleased}
+    for whole, parts, exact in known.relations:  # our relations are true of the data
+        total = sum(values[p] for p in parts)
+        assert total == values[whole] if exact else total <= values[whole], (whole, parts)
     k = figures.threshold
-    hidden = sorted(figures.primary | figures.secondary, key=repr)
+    hidden = sorted(figures.primary | figures.secondary | set(known.unreleased), key=repr)
     column = {key: i for i, key in enumerate(hidden)}
     blocks: dict[bool, tuple[list[np.ndarray], list[float]]] = {True: ([], []), False: ([], [])}
-    for relation in relations:
-        row, rhs = _linear(relation, figures, column)
+    for relation in known.relations:
+        row, rhs = _linear(relation, values, column)
         if row.any():
             blocks[relation[2]][0].append(row)
             blocks[relation[2]][1].append(rhs)
-    bounds = [(1, k - 1) if key in figures.primary else (k, None) for key in hidden]
+    # A count left out is at least 0, and at most every figure together: far above its true
+    # value, a bound that keeps the programme bounded and no range a single integer.
+    ceiling = sum(values.values())
+    bounds = [
+        (1, k - 1) if key in figures.primary else (k, None) if figures.hidden(key) else (0, ceiling)
+        for key in hidden
+    ]
     a_eq, b_eq = (np.array(blocks[True][0]), blocks[True][1]) if blocks[True][0] else (None, None)
     a_ub, b_ub = (
         (np.array(blocks[False][0]), blocks[False][1]) if blocks[False][0] else (None, None)
@@ -802,23 +917,25 @@ def intruder_ranges(
         assert result.status == 0, (key, result.message)  # the true values are a solution
         return float(result.fun) * sign
 
-    return {key: (extreme(key, 1), extreme(key, -1)) for key in sorted(figures.primary, key=repr)}
+    asked = sorted(figures.primary | set(known.unreleased), key=repr)
+    return {key: (extreme(key, 1), extreme(key, -1)) for key in asked}
 
 
-def exposed(
-    figures: privacy.Suppressed[Key], relations: list[Rel]
-) -> dict[Key, tuple[float, float]]:
-    """The primary hidden figures an intruder can tell: a single integer possible."""
-    ranges = intruder_ranges(figures, relations)
-    return {key: span for key, span in ranges.items() if span[1] - span[0] < 1 - 1e-6}
+def exposed(known: Knowledge) -> dict[Key, tuple[float, float]]:
+    """The small counts an intruder can tell: a primary hidden figure, or a count left out
+    from 1 to k-1, with a single integer possible."""
+    k = known.figures.threshold
+    return {
+        key: (low, high)
+        for key, (low, high) in intruder_ranges(known).items()
+        if high - low < 1 - 1e-6 and (key in known.figures.primary or 1 <= round(low) < k)
+    }
 
 
-def assert_protected(
-    deck: Deck, figures: privacy.Suppressed[Key], relations: list[Rel], slides: frozenset[str]
-) -> None:
+def assert_protected(deck: Deck, known: Knowledge, slides: frozenset[str]) -> None:
     """Every small count of the release may be two integers at least, or the deck shows none
     of the release: each of its slides withheld, with no number in it."""
-    found = exposed(figures, relations)
+    found = exposed(known)
     if found:
         for key in slides:
             slide = slide_of(deck, key)
@@ -832,9 +949,21 @@ def test_the_intruder_finds_a_small_count_left_alone_in_its_total() -> None:
     values: dict[Key, int] = {("a",): 2, ("b",): 7, ("t",): 9}
     relations: list[Rel] = [(("t",), (("a",), ("b",)), True)]
     alone = privacy.Suppressed(5, values, frozenset({("a",)}), frozenset())
-    assert intruder_ranges(alone, relations) == {("a",): (2.0, 2.0)}
+    assert exposed(Knowledge(alone, relations, {})) == {("a",): (2.0, 2.0)}
     paired = privacy.Suppressed(5, values, frozenset({("a",)}), frozenset({("b",)}))
-    assert intruder_ranges(paired, relations) == {("a",): (1.0, 4.0)}
+    assert intruder_ranges(Knowledge(paired, relations, {})) == {("a",): (1.0, 4.0)}
+    assert not exposed(Knowledge(paired, relations, {}))
+
+
+def test_the_intruder_finds_a_small_count_left_out_of_the_release() -> None:
+    """A count that is no figure is what its total leaves of the shown ones: 9 - 7 is 2 (a
+    neighbourhood with no row of its own); 7 - 7 is 0, which no one needs to hide."""
+    for total, left in ((9, 2), (7, 0)):
+        values: dict[Key, int] = {("b",): 7, ("t",): total}
+        known = Knowledge(privacy.Suppressed(5, values, frozenset(), frozenset()), [], {})
+        known.rest(("a",), ("t",), (("b",),))
+        assert intruder_ranges(known) == {("a",): (left, left)}
+        assert exposed(known) == ({("a",): (left, left)} if left else {})
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -844,8 +973,7 @@ def test_no_small_needs_count_can_be_worked_out_from_the_deck(
     rel = releases(demo_db, SCENARIOS[scenario])
     assert rel.needs.figures.primary, "nothing hidden: nothing to test"
     deck = meeting_deck(demo_db, SCENARIOS[scenario], TODAY)
-    relations = needs_relations(rel.needs, area_of(demo_db))
-    assert_protected(deck, rel.needs.figures, relations, NEEDS_SLIDES)
+    assert_protected(deck, needs_knowledge(rel.needs, area_of(demo_db)), NEEDS_SLIDES)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -855,8 +983,33 @@ def test_no_small_referrals_count_can_be_worked_out_from_the_deck(
     rel = releases(demo_db, SCENARIOS[scenario])
     assert rel.referrals.figures.primary, "nothing hidden: nothing to test"
     deck = meeting_deck(demo_db, SCENARIOS[scenario], TODAY)
-    relations = referrals_relations(rel.referrals)
-    assert_protected(deck, rel.referrals.figures, relations, REFERRAL_SLIDES)
+    assert_protected(deck, referrals_knowledge(rel.referrals), REFERRAL_SLIDES)
+
+
+# Months whose deck gives away a count the release leaves out (found by the intruder above,
+# not yet protected by `rete.meeting.release`).
+LEFT_OUT_SHOWN = {
+    # Como has two neighbourhoods: «Bisogni rilevati» 9, Sagnino's bar 5 and «Non mostrati uno
+    # per uno 1 quartieri con meno di 5 bisogni» say that Rebbio had 4.
+    "como-settembre": (Filters("2026-09", 202609, 202609, municipalities=("Como",)), "needs"),
+    # 22 taken in charge at 78,6% are 28 answered or overdue, none pending: 6 refused, so 1 of
+    # the 7 «Rifiutata o annullata» was cancelled.
+    "giugno": (Filters("2026-06", 202606, 202606), "referrals"),
+}
+
+
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="a count left out of a release is not protected yet"
+)
+@pytest.mark.parametrize("scenario", LEFT_OUT_SHOWN)
+def test_no_count_left_out_of_a_release_can_be_worked_out(demo_db: Engine, scenario: str) -> None:
+    filters, release = LEFT_OUT_SHOWN[scenario]
+    rel = releases(demo_db, filters)
+    deck = meeting_deck(demo_db, filters, TODAY)
+    if release == "needs":
+        assert_protected(deck, needs_knowledge(rel.needs, area_of(demo_db)), NEEDS_SLIDES)
+    else:
+        assert_protected(deck, referrals_knowledge(rel.referrals), REFERRAL_SLIDES)
 
 
 @pytest.mark.parametrize("k", [3, 10])
@@ -883,11 +1036,8 @@ def test_the_threshold_is_the_setting_and_every_label_follows_it(demo_db: Engine
     assert_no_small_count_shown(deck)
     rel = releases(demo_db, YEAR)
     assert rel.threshold == k
-    relations = needs_relations(rel.needs, area_of(demo_db))
-    assert_protected(deck, rel.needs.figures, relations, NEEDS_SLIDES)
-    assert_protected(
-        deck, rel.referrals.figures, referrals_relations(rel.referrals), REFERRAL_SLIDES
-    )
+    assert_protected(deck, needs_knowledge(rel.needs, area_of(demo_db)), NEEDS_SLIDES)
+    assert_protected(deck, referrals_knowledge(rel.referrals), REFERRAL_SLIDES)
 
 
 def test_a_release_nothing_can_protect_is_withheld_from_the_deck(engine: Engine) -> None:
@@ -898,10 +1048,10 @@ def test_a_release_nothing_can_protect_is_withheld_from_the_deck(engine: Engine)
         _interviews(engine, place, partner, dt.date(2026, month, 10), 1)
     filters = Filters("2026-03:2026-06", 202603, 202606)
     rel = releases(engine, filters)
-    relations = needs_relations(rel.needs, area_of(engine))
-    assert ("month_all", 202604) in exposed(rel.needs.figures, relations)
+    known = needs_knowledge(rel.needs, area_of(engine))
+    assert ("month_all", 202604) in exposed(known)
     deck = meeting_deck(engine, filters, TODAY)
-    assert_protected(deck, rel.needs.figures, relations, NEEDS_SLIDES)
+    assert_protected(deck, known, NEEDS_SLIDES)
     tiles = {tile.label: tile.value for tile in slide_of(deck, "numeri").tiles}
     assert tiles["Bisogni rilevati"] == "< 5"
 
