@@ -13,7 +13,7 @@ import pytest
 from rete.filters import Filters
 from rete.meeting import build
 from rete.meeting.data import AreaInfo, MeetingData, Need, Place
-from rete.meeting.release import needs_release
+from rete.meeting.release import OTHERS, needs_release
 from rete.queries.kpis import Kpis
 from rete.queries.referrals import PARTNER_COLUMNS
 
@@ -63,15 +63,15 @@ def test_four_areas_of_one_need_each_are_reported_as_unresolved() -> None:
     assert release.figures.unresolved >= {("area", area) for area in AREAS}
 
 
-def test_a_table_of_four_ones_is_not_released_so_nothing_is_unresolved() -> None:
+def test_a_table_of_four_ones_has_no_row_of_its_own_so_nothing_is_unresolved() -> None:
     """Two neighbourhoods × two needs of one area, one need in each cell: no neighbourhood or
-    need reaches 5, so neither gets a row or a column and «Altri» (4) is not drawn either; what
-    is left (the total, the area, the month, all 4) gives no small count away."""
+    need reaches 5, so neither gets a row or a column of its own; «Altri» × «Altri» holds the
+    4, and nothing (the total, the area, the month, all 4) gives a small count away."""
     cube = {(MONTH, place, need): 1 for place in (1, 2) for need in (11, 12)}
     release = needs_release(needs_data(cube), (MONTH,), 5)
-    assert (release.rows, release.columns, release.rated) == ((), (), ())
+    assert (release.rows, release.columns, release.rated) == ((OTHERS,), (OTHERS,), ())
     assert release.summed_places == 2
-    assert not any(key[0] in ("cell", "row", "col", "place") for key in release.figures.values)
+    assert not any(key[0] == "place" for key in release.figures.values)
     assert release.figures.primary and not release.figures.unresolved
 
 

@@ -30,10 +30,6 @@ TOP_PARTNERS = 10
 # A partner gets its own bar with at least this many referrals × k: below it most of its row
 # would read «< k» or «n.d.», an empty bar that says nothing.
 PARTNER_MIN_K = 4
-# The network's totals per outcome that the share taken in charge needs (`queries.common.share`);
-# the others (cancelled, waiting) are not released: a sum of two small counts under a small
-# total could give both away.
-SHARE_OUTCOMES = ("accepted", "refused", "overdue")
 TREND_AREAS = 3  # the month-by-month slide: the total and the areas with most needs
 OUTCOMES = ("accepted", "refused", "cancelled", "waiting", "overdue")
 # What the outcomes slide shows per partner: three groups, so that a partner's row holds
@@ -83,10 +79,11 @@ def _ranked(totals: dict[int, int], names: dict[int, str]) -> list[int]:
 def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) -> NeedsRelease:
     """The needs' figures and their relations, suppressed as one release.
 
-    A place or a specific need gets a row or a column of its own only with at least k needs,
-    and the «Altri» row or column only when what it sums reaches k: a row of small cells
-    under a small total («< 5» four times and «< 5») gives each cell away whatever is hidden.
-    Likewise a place's own total (the per-100-homes slide) is released only from k needs."""
+    A place or a specific need gets a row or a column of its own only with at least k needs:
+    a row of small cells under a small total («< 5» four times and «< 5») gives each cell away
+    whatever is hidden. The rest is summed in «Altri» (when that is small too, the release may
+    have to be withheld: see `build`). A place's own total (the per-100-homes slide) is
+    released only from k needs."""
     place_totals: dict[int, int] = defaultdict(int)
     need_totals: dict[int, int] = defaultdict(int)
     for (_, place, need), n in data.cube.items():
@@ -95,13 +92,13 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
     places = _ranked(place_totals, {p: data.places[p].name for p in place_totals})
     rows = [p for p in places if place_totals[p] >= threshold][:TOP_PLACES]
     summed_places = [p for p in places if p not in rows]
-    if summed_places and sum(place_totals[p] for p in summed_places) >= threshold:
+    if summed_places:
         rows.append(OTHERS)
     ranked_needs = _ranked(need_totals, {n: data.needs[n].name for n in need_totals})
     top_needs = [n for n in ranked_needs if need_totals[n] >= threshold][:TOP_NEEDS]
     columns = sorted(top_needs, key=lambda n: data.needs[n].order)
     summed_needs = [n for n in ranked_needs if n not in top_needs]
-    if summed_needs and sum(need_totals[n] for n in summed_needs) >= threshold:
+    if summed_needs:
         columns.append(OTHERS)
     row_of = {place: (place if place in rows else OTHERS) for place in places}
     column_of = {need: (need if need in top_needs else OTHERS) for need in need_totals}
@@ -130,6 +127,10 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
         if place in rated:
             values[("place", place)] += n
     values.setdefault(("all",), 0)
+    if OTHERS in rows:  # what «Altri» holds besides the rated places: a figure like any other
+        values[("unrated",)] = values[("row", OTHERS)] - sum(
+            values[("place", p)] for p in rated if p not in rows
+        )
     for month in months:
         values.setdefault(("month_all", month), 0)
         for area in trend_areas:
@@ -138,45 +139,53 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
         for column in columns:
             values.setdefault(("cell", row, column), 0)
     gaps = _sums(((area,), n) for (_, area), n in data.gaps.items())
+    area_columns = {
+        a: [c for c in columns if c != OTHERS and data.needs[c].area_id == a] for a in areas
+    }
     for area in areas:
         values[("gap", area)] = min(gaps.get((area,), 0), values[("area", area)])
+        values[("covered", area)] = values[("area", area)] - values[("gap", area)]
+        values[("area_rest", area)] = values[("area", area)] - sum(
+            values[("col", c)] for c in area_columns[area]
+        )
+    for month in months:
+        values[("month_rest", month)] = values[("month_all", month)] - sum(
+            values[("month", month, a)] for a in trend_areas
+        )
 
-    # A sum is exact only when every need (every place) it counts is in a released column (row).
-    every_need = not summed_needs or OTHERS in columns
-    every_place = not summed_places or OTHERS in rows
+    # Every sum is exact: a count left out of one (the rest of a row, of a column, of
+    # «Altri») could be worked out by subtraction, so it is a figure of the release too.
     relation = privacy.Relation[Key]
-    relations = [
-        relation(("row", r), tuple(("cell", r, c) for c in columns), exact=every_need) for r in rows
-    ]
+    relations = [relation(("row", r), tuple(("cell", r, c) for c in columns)) for r in rows]
+    relations += [relation(("col", c), tuple(("cell", r, c) for r in rows)) for c in columns]
     relations += [
-        relation(("col", c), tuple(("cell", r, c) for r in rows), exact=every_place)
-        for c in columns
-    ]
-    relations += [
-        relation(("all",), tuple(("row", r) for r in rows), exact=every_place),
-        relation(("all",), tuple(("col", c) for c in columns), exact=every_need),
+        relation(("all",), tuple(("row", r) for r in rows)),
+        relation(("all",), tuple(("col", c) for c in columns)),
         relation(("all",), tuple(("area", a) for a in areas)),
         relation(("all",), tuple(("month_all", m) for m in months)),
-        relation(("all",), tuple(("place", p) for p in rated), exact=False),
     ]
     relations += [
         relation(("area", a), tuple(("month", m, a) for m in months)) for a in trend_areas
     ]
-    relations += [  # the areas drawn are some of each month's needs
-        relation(("month_all", m), tuple(("month", m, a) for a in trend_areas), exact=False)
+    # What each sum leaves out of what is drawn is a figure too: the month's other areas, the
+    # needs of an area with a partner, an area's needs outside the matrix's own columns.
+    relations += [
+        relation(("month_all", m), (*(("month", m, a) for a in trend_areas), ("month_rest", m)))
         for m in months
     ]
-    # Needs with no partner are some of their area's (those with one are not released).
-    relations += [relation(("area", a), (("gap", a),), exact=False) for a in areas]
-    for a in areas:  # the specific needs shown as columns are some of their area's needs
-        shown = tuple(("col", c) for c in columns if c != OTHERS and data.needs[c].area_id == a)
-        relations.append(relation(("area", a), shown, exact=False))
+    relations += [relation(("area", a), (("gap", a), ("covered", a))) for a in areas]
+    relations += [
+        relation(("area", a), (*(("col", c) for c in area_columns[a]), ("area_rest", a)))
+        for a in areas
+    ]
+    if OTHERS in columns:
+        relations.append(relation(("col", OTHERS), tuple(("area_rest", a) for a in areas)))
     for p in rated:  # a place's own total is its row's, or part of «Altri»'s
         if p in rows:
             relations.append(relation(("row", p), (("place", p),)))
     if OTHERS in rows:
         in_others = tuple(("place", p) for p in rated if p not in rows)
-        relations.append(relation(("row", OTHERS), in_others, exact=False))
+        relations.append(relation(("row", OTHERS), (*in_others, ("unrated",))))
     return NeedsRelease(
         figures=privacy.suppress(dict(values), [r for r in relations if r.parts], threshold),
         rows=tuple(rows),
@@ -230,8 +239,8 @@ def referrals_release(data: MeetingData, threshold: int) -> ReferralsRelease:
             values[("status", group)] += n
             values[("sent", partner)] += n
             values[("sent_all",)] += n
-        for outcome in SHARE_OUTCOMES:
-            values[("outcome", outcome)] += counts[outcome]
+        for outcome, n in counts.items():
+            values[("outcome", outcome)] += n
     buckets = (*(label for _, _, label in DAY_BUCKETS), LAST_BUCKET)
     for label in buckets:
         values[("days", label)] = 0
@@ -239,19 +248,17 @@ def referrals_release(data: MeetingData, threshold: int) -> ReferralsRelease:
         values[("days", _bucket(days))] += n
     for group in GROUPS:
         values.setdefault(("status", group), 0)
-    for outcome in SHARE_OUTCOMES:
+    for outcome in OUTCOMES:
         values.setdefault(("outcome", outcome), 0)
     values.setdefault(("sent_all",), 0)
 
     relation = privacy.Relation[Key]
     relations = [relation(("sent", p), tuple(("ref", p, g) for g in GROUPS)) for p in partners]
     relations += [relation(("status", g), tuple(("ref", p, g) for p in partners)) for g in GROUPS]
-    relations += [  # the outcomes the share needs are some of their group's referrals
-        relation(
-            ("status", g),
-            tuple(("outcome", o) for o in outcomes if o in SHARE_OUTCOMES),
-            exact=set(outcomes) <= set(SHARE_OUTCOMES),
-        )
+    # Every outcome is a figure, shown (the share needs accepted, refused and overdue) or not
+    # (cancelled, waiting): one left out of its group's sum could be worked out by subtraction.
+    relations += [
+        relation(("status", g), tuple(("outcome", o) for o in outcomes))
         for g, outcomes in GROUPS.items()
     ]
     relations += [

@@ -181,18 +181,23 @@ def _by_place(ctx: Context) -> Slide:
     )
     notes = []
     others = ctx.needs.summed_places
-    if OTHERS in ctx.needs.rows:
+    if others:
+        total = figures.label(("row", OTHERS))
         notes.append(
-            f"Gli altri {others} quartieri insieme: {figures.label(('row', OTHERS))} bisogni."
+            f"Gli altri {others} quartieri insieme: {total} bisogni."
+            if others > 1
+            else f"L'altro quartiere: {total} bisogni."
         )
-    elif others:
-        notes.append(
-            f"Non mostrati uno per uno {others} quartieri con meno di {ctx.threshold} bisogni."
+    notes.append(ctx.footnote if chart.has_hidden else ctx.rule)
+    if not places:  # every place has fewer than k needs: the note is the slide
+        return Slide(
+            "quartieri",
+            "Bisogni per quartiere",
+            f"Nessun quartiere con almeno {ctx.threshold} bisogni.",
+            texts.DEFINITIONS["needs"] + " " + texts.DEFINITIONS["others_places"],
+            lines=(notes[0],) if others else (),
+            footnote=ctx.rule,
         )
-    if chart.has_hidden:
-        notes.append(ctx.footnote)
-    else:
-        notes.append(ctx.rule)
     return Slide(
         "quartieri",
         "Bisogni per quartiere",
