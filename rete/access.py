@@ -114,6 +114,7 @@ EDIT_RECORDS = frozenset({"operatore", "admin"})
 SEE_PERSONAL_DATA = frozenset({"operatore", "admin"})  # contact block, notes, household codes
 SEE_DELETED = frozenset({"admin"})  # soft-deleted interviews, and restoring them
 EDIT_TAXONOMY = frozenset({"admin"})  # rename, move or retire areas and specific needs
+PREPARE_MEETING = frozenset({"direzione", "admin"})  # the meeting deck's name and contacts
 
 _BY_KEY = {spec.key: spec for spec in PAGES}
 
@@ -152,6 +153,10 @@ def may_see_deleted(role: str) -> bool:
 
 def may_edit_taxonomy(role: str) -> bool:
     return role in EDIT_TAXONOMY
+
+
+def may_prepare_meeting(role: str) -> bool:
+    return role in PREPARE_MEETING
 
 
 def require(role: str, rule: Callable[[str], bool], what: str) -> None:

@@ -21,6 +21,7 @@ from rete.filters import (
     Filters,
     default_filters,
     month_code,
+    month_of,
     months_in,
     parse_month_code,
 )
@@ -196,6 +197,12 @@ def cmd_deck(args: argparse.Namespace) -> str:
     end = _month(args.end, default.end, "--to")
     if end < start:
         raise ReteError("--to viene prima di --from: indicare un periodo in ordine.")
+    if start > month_of(day):
+        raise ReteError(
+            f"--from {month_code(start)} è nel futuro: non ci sono ancora dati per quel periodo."
+        )
+    if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
+        raise ReteError(f"Non si può scrivere nella cartella «{path.parent}»: sceglierne un'altra.")
     if months_in(start, end) > MAX_MONTHS:
         raise ReteError(f"Il periodo supera {MAX_MONTHS} mesi: sceglierne uno più breve.")
     towns: tuple[str, ...] = ()
@@ -208,9 +215,13 @@ def cmd_deck(args: argparse.Namespace) -> str:
         towns = (args.municipality,)
     filters = Filters(f"{month_code(start)}:{month_code(end)}", start, end, municipalities=towns)
     deck = build.meeting_deck(engine, filters, day)
-    path.write_bytes(files.export(engine, None, deck, key))
+    try:
+        path.write_bytes(files.export(engine, None, deck, key))
+    except OSError as error:
+        raise ReteError(f"Il file «{path}» non si può scrivere: {error.strerror}.") from error
+    written = files.FORMATS[key]
     return (
-        f"{files.FORMATS[key].label} scritto in {path}: {len(deck.slides)} slide, "
+        f"{written.label} {written.written} in {path}: {len(deck.slides)} slide, "
         f"{deck.period_label}, {deck.territory_label}."
     )
 

@@ -23,7 +23,6 @@ from rete.meeting.release import (
 )
 from rete.meeting.slides import DATA_SLIDES, closing_slide, title_slide
 
-NO_DATA = "Nessun dato per questo periodo e territorio."
 WITHHELD_HEADLINE = "Troppo pochi casi per mostrare questi numeri."
 WITHHELD = (
     "In questo periodo e territorio i casi sono così pochi che anche i valori nascosti si "
@@ -54,10 +53,11 @@ def _shown(slide: Slide, withheld: frozenset[str]) -> Slide:
 
 
 def _drawable(slide: Slide) -> Slide:
-    """A chart with nothing to draw becomes a line that says so (a file cannot hold an empty
-    chart, and a blank slide would look like a fault)."""
+    """A chart with nothing to draw is left out (a file cannot hold an empty chart, and a blank
+    one would look like a fault): the headline says why («Nessun bisogno rilevato…», «Pochi
+    bisogni…»)."""
     if slide.chart is not None and not slide.chart.categories:
-        return replace(slide, chart=None, lines=(NO_DATA,), footnote=None)
+        return replace(slide, chart=None)
     return slide
 
 
@@ -88,22 +88,36 @@ def build_deck(
     """The deck for `filters` (a period and a territory), read on `today`."""
     data = meeting_data(engine, filters, today)
     territory = territory_label({p.id: p.name for p in data.places.values()}, filters)
-    months = tuple(month_range(filters.start, filters.end))
     places = {data.places[p].municipality for (_, p, _) in data.cube}
-    needs = needs_release(data, months, threshold)
+    needs = needs_release(data, tuple(month_range(filters.start, filters.end)), threshold)
     referrals = referrals_release(data, threshold)
     withheld = (NEEDS_SLIDES if needs.figures.unresolved else frozenset()) | (
         REFERRAL_SLIDES if referrals.figures.unresolved else frozenset()
     )
+    comparable = tiles.comparison_gap(filters, month_of(today), data.first_month) is None
+    # The previous period's own deck, read only when the two can be compared (otherwise no
+    # change is said, and the current releases stand in).
+    before, before_needs, before_referrals = data, needs, referrals
+    if comparable:
+        earlier = filters.previous()
+        before = meeting_data(engine, earlier, today)
+        before_needs = needs_release(
+            before, tuple(month_range(earlier.start, earlier.end)), threshold
+        )
+        before_referrals = referrals_release(before, threshold)
     ctx = Context(
         data=data,
         needs=replace(needs, figures=_all_hidden(needs.figures)),
         referrals=replace(referrals, figures=_all_hidden(referrals.figures)),
         distinct=distinct_counts(data, threshold),
+        before=before,
+        before_needs=_all_hidden(before_needs.figures),
+        before_referrals=_all_hidden(before_referrals.figures),
+        before_distinct=distinct_counts(before, threshold),
         filters=filters,
         today=today,
         threshold=threshold,
-        comparable=tiles.comparison_gap(filters, month_of(today), data.first_month) is None,
+        comparable=comparable,
         one_town=len(places) <= 1,
     )
     slides = (

@@ -21,6 +21,12 @@ class Context:
     needs: NeedsRelease
     referrals: ReferralsRelease
     distinct: privacy.Suppressed[Key]
+    # The previous period's own releases (same territory and threshold): a change is said only
+    # against a figure that period's deck shows, or it would give away what that deck hid.
+    before: MeetingData
+    before_needs: privacy.Suppressed[Key]
+    before_referrals: privacy.Suppressed[Key]
+    before_distinct: privacy.Suppressed[Key]
     filters: Filters
     today: dt.date
     threshold: int

@@ -54,12 +54,10 @@ class MeetingData:
     """The period's aggregates for one territory."""
 
     cube: dict[tuple[int, int, int], int]  # (month, neighbourhood id, need id) -> needs
-    previous_by_need: dict[int, int]  # need id -> needs in the previous period
     places: dict[int, Place]
     needs: dict[int, Need]
     areas: dict[int, AreaInfo]
     kpis: Kpis
-    previous_kpis: Kpis
     first_month: int | None
     partners: pd.DataFrame  # `queries.referral_outcomes_by_partner`
     days: dict[int, int]  # days to taking in charge -> referrals
@@ -76,17 +74,6 @@ def _cube(engine: Engine, filters: Filters) -> dict[tuple[int, int, int], int]:
     with engine.connect() as connection:
         rows = connection.execute(statement).all()
     return {(m, n, c): int(total) for m, n, c, total in rows if total}
-
-
-def _by_need(engine: Engine, filters: Filters) -> dict[int, int]:
-    nm = NEED_MONTHLY.c
-    statement = (
-        select(nm.category_id, func.sum(nm.needs))
-        .where(*conditions(NEED_MONTHLY, filters))
-        .group_by(nm.category_id)
-    )
-    with engine.connect() as connection:
-        return {c: int(total) for c, total in connection.execute(statement).all() if total}
 
 
 def _days(engine: Engine, filters: Filters) -> dict[int, int]:
@@ -164,17 +151,17 @@ def _gaps(engine: Engine, filters: Filters, places: dict[int, Place]) -> dict[tu
 
 
 def meeting_data(engine: Engine, filters: Filters, today: dt.date) -> MeetingData:
-    """Everything the deck shows for `filters` (period and territory), read on `today`."""
+    """Everything the deck shows for `filters` (period and territory), read on `today`; the
+    deck reads it for the previous period too, to compare only with what that period's own
+    deck would show."""
     places = _places(engine)
     needs, areas = _taxonomy(engine)
     return MeetingData(
         cube=_cube(engine, filters),
-        previous_by_need=_by_need(engine, filters.previous()),
         places=places,
         needs=needs,
         areas=areas,
         kpis=kpis(engine, filters, today),
-        previous_kpis=kpis(engine, filters.previous(), today),
         first_month=first_month(engine),
         partners=referral_outcomes_by_partner(engine, filters, today),
         days=_days(engine, filters),

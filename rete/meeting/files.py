@@ -19,6 +19,7 @@ class FileFormat:
     label: str  # the button's and the audit trail's word
     extension: str
     mime: str
+    written: str  # «PowerPoint scritto», «Tabelle Excel scritte»: agreeing with the label
 
 
 FORMATS = {
@@ -29,20 +30,23 @@ FORMATS = {
             "PowerPoint",
             "pptx",
             "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "scritto",
         ),
         FileFormat(
             "docx",
             "Report Word",
             "docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "scritto",
         ),
         FileFormat(
             "xlsx",
             "Tabelle Excel",
             "xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "scritte",
         ),
-        FileFormat("html", "Pagina HTML", "html", "text/html"),
+        FileFormat("html", "Pagina HTML", "html", "text/html", "scritta"),
     )
 }
 
@@ -67,7 +71,7 @@ def _renderer(key: str) -> Callable[[Deck], bytes]:
     return deck_html
 
 
-def file_name(deck: Deck, start: int, end: int, key: str) -> str:
+def file_name(start: int, end: int, key: str) -> str:
     """riunione_rete_2025-12_2026-11.pptx"""
     return f"riunione_rete_{month_code(start)}_{month_code(end)}.{FORMATS[key].extension}"
 

@@ -3,9 +3,9 @@
 Two releases, each suppressed as one whole so that no hidden count can be worked out by
 combining slides:
 - needs: the neighbourhood × specific need matrix (the first places and needs, then «Altri»),
-  its row, column and grand totals, the area totals, each month's total and the months of the
-  areas with most needs, every place's total (the per-100-homes slide), and each area's needs
-  with no active partner;
+  its row, column and grand totals, the area totals, each month's total, the totals of the
+  places with k needs (the per-100-homes slide), and each area's needs with no active partner,
+  with every count a sum leaves out of what is drawn as a figure of its own;
 - referrals: partner × outcome group (the first partners, then «Altri enti»), their totals,
   the network's total per outcome (the share taken in charge is computed from them), and the
   days-to-accept buckets, which add up to the referrals taken in charge.
@@ -30,7 +30,6 @@ TOP_PARTNERS = 10
 # A partner gets its own bar with at least this many referrals × k: below it most of its row
 # would read «< k» or «n.d.», an empty bar that says nothing.
 PARTNER_MIN_K = 4
-TREND_AREAS = 3  # the month-by-month slide: the total and the areas with most needs
 OUTCOMES = ("accepted", "refused", "cancelled", "waiting", "overdue")
 # What the outcomes slide shows per partner: three groups, so that a partner's row holds
 # fewer small counts (a single overdue referral would be a hidden cell of its own).
@@ -54,7 +53,6 @@ class NeedsRelease:
     rated: tuple[int, ...]  # places with a total of their own (per 100 homes), biggest first
     areas: tuple[int, ...]  # areas with needs, taxonomy order
     months: tuple[int, ...]
-    trend_areas: tuple[int, ...]  # the areas drawn month by month, most needs first
 
 
 @dataclass(frozen=True)
@@ -104,10 +102,6 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
     column_of = {need: (need if need in top_needs else OTHERS) for need in need_totals}
     rated = [p for p in places if place_totals[p] >= threshold and data.places[p].homes]
     areas = sorted({data.needs[n].area_id for n in need_totals}, key=lambda a: data.areas[a].order)
-    area_totals: dict[int, int] = defaultdict(int)
-    for need, n in need_totals.items():
-        area_totals[data.needs[need].area_id] += n
-    trend_areas = _ranked(area_totals, {a: data.areas[a].name for a in area_totals})[:TREND_AREAS]
 
     values: dict[Key, int] = defaultdict(int)
     for (month, place, need), n in data.cube.items():
@@ -122,8 +116,6 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
         values[("all",)] += n
         values[("area", area)] += n
         values[("month_all", month)] += n
-        if area in trend_areas:
-            values[("month", month, area)] += n
         if place in rated:
             values[("place", place)] += n
     values.setdefault(("all",), 0)
@@ -133,8 +125,6 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
         )
     for month in months:
         values.setdefault(("month_all", month), 0)
-        for area in trend_areas:
-            values.setdefault(("month", month, area), 0)
     for row in rows:
         for column in columns:
             values.setdefault(("cell", row, column), 0)
@@ -148,10 +138,6 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
         values[("area_rest", area)] = values[("area", area)] - sum(
             values[("col", c)] for c in area_columns[area]
         )
-    for month in months:
-        values[("month_rest", month)] = values[("month_all", month)] - sum(
-            values[("month", month, a)] for a in trend_areas
-        )
 
     # Every sum is exact: a count left out of one (the rest of a row, of a column, of
     # «Altri») could be worked out by subtraction, so it is a figure of the release too.
@@ -164,15 +150,8 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
         relation(("all",), tuple(("area", a) for a in areas)),
         relation(("all",), tuple(("month_all", m) for m in months)),
     ]
-    relations += [
-        relation(("area", a), tuple(("month", m, a) for m in months)) for a in trend_areas
-    ]
-    # What each sum leaves out of what is drawn is a figure too: the month's other areas, the
-    # needs of an area with a partner, an area's needs outside the matrix's own columns.
-    relations += [
-        relation(("month_all", m), (*(("month", m, a) for a in trend_areas), ("month_rest", m)))
-        for m in months
-    ]
+    # What a sum leaves out of what is drawn is a figure too: an area's needs with a partner,
+    # an area's needs outside the matrix's own columns.
     relations += [relation(("area", a), (("gap", a), ("covered", a))) for a in areas]
     relations += [
         relation(("area", a), (*(("col", c) for c in area_columns[a]), ("area_rest", a)))
@@ -194,7 +173,6 @@ def needs_release(data: MeetingData, months: tuple[int, ...], threshold: int) ->
         rated=tuple(rated),
         areas=tuple(areas),
         months=months,
-        trend_areas=tuple(trend_areas),
     )
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rete import config, db, privacy, validation
+from rete import access, config, db, privacy, validation
 from rete.errors import ConcurrentEdit, ValidationError
 from rete.models import Setting, utcnow
 from rete.writes import Actor, write
 
-PREPARE_MEETING = frozenset({"direzione", "admin"})  # who edits the deck's settings
 NAME_MAX = 200
 CONTACTS_MAX = 200  # the whole block, lines included (the setting's column)
 CONTACT_LINES_MAX = 6  # what the closing slide holds at a readable size
@@ -30,10 +30,6 @@ class DeckSettings:
         return "\n".join(self.contacts)
 
 
-def may_prepare(role: str) -> bool:
-    return role in PREPARE_MEETING
-
-
 def _lines(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
@@ -44,11 +40,19 @@ def read(engine: Engine) -> DeckSettings:
             network=db.read_setting(session, config.SETTING_NETWORK_NAME),
             contacts=_lines(db.read_setting(session, config.SETTING_COORDINATION)),
             # Below 3, "< k" would tell the value itself ("< 2" is 1): never lower.
-            threshold=max(
-                int(db.read_setting(session, config.SETTING_SUPPRESSION_K)),
-                privacy.MINIMUM_THRESHOLD,
-            ),
+            threshold=_threshold(db.read_setting(session, config.SETTING_SUPPRESSION_K)),
         )
+
+
+def _threshold(stored: str) -> int:
+    """k from the setting; never below 3 ("< 2" would tell the value itself: 1), and the
+    default when the stored text is not a whole number."""
+    default = int(config.SETTING_DEFAULTS[config.SETTING_SUPPRESSION_K])
+    try:
+        chosen = int(stored.strip())
+    except ValueError:
+        chosen = default
+    return max(chosen, privacy.MINIMUM_THRESHOLD)
 
 
 def check(network: str, contacts: str) -> dict[str, str]:
@@ -76,6 +80,35 @@ def check(network: str, contacts: str) -> dict[str, str]:
     return problems
 
 
+CHANGED_MEANWHILE = (
+    "Qualcun altro ha cambiato i dati della riunione nel frattempo: le tue modifiche non sono "
+    "state salvate e sono ancora nel modulo. Ricarica la pagina per vedere i dati aggiornati, "
+    "poi riapplica le modifiche."
+)
+
+
+def _claim(session: Session, actor: Actor, key: str, seen: str, value: str) -> None:
+    """Write `value` if the setting still holds `seen`: one conditional UPDATE, refused (not
+    overwritten) when someone saved another value since, on SQLite as on PostgreSQL. A setting
+    never saved is inserted; two first saves at once meet on its primary key."""
+    now = utcnow()
+    result = session.execute(
+        update(Setting)
+        .where(Setting.key == key, Setting.value == seen)
+        .values(value=value, updated_by=actor.id, updated_at=now)
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        return
+    stored = session.scalar(select(Setting.value).where(Setting.key == key))
+    if stored is not None or seen != config.SETTING_DEFAULTS[key]:
+        raise ConcurrentEdit(CHANGED_MEANWHILE)
+    session.add(Setting(key=key, value=value, updated_by=actor.id, updated_at=now))
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise ConcurrentEdit(CHANGED_MEANWHILE) from error
+
+
 def save(session: Session, actor: Actor, network: str, contacts: str, seen: DeckSettings) -> None:
     """Save the network's name and the coordination's contacts, if nobody changed them since
     `seen` (what the form showed); the audit entry names the fields changed, not their text."""
@@ -89,32 +122,12 @@ def save(session: Session, actor: Actor, network: str, contacts: str, seen: Deck
         config.SETTING_NETWORK_NAME: seen.network,
         config.SETTING_COORDINATION: seen.contacts_text,
     }
-    with write(session, actor, allowed=may_prepare) as unit:
-        rows = {
-            row.key: row
-            for row in session.scalars(
-                select(Setting).where(Setting.key.in_(new)).with_for_update()
-            )
-        }
-        for key, old in before.items():
-            current = rows[key].value if key in rows else config.SETTING_DEFAULTS[key]
-            if _lines(current) != _lines(old):
-                raise ConcurrentEdit(
-                    "Qualcun altro ha cambiato i dati della riunione nel frattempo: le tue "
-                    "modifiche non sono state salvate e sono ancora nel modulo. Ricarica la "
-                    "pagina per vedere i dati aggiornati, poi riapplica le modifiche."
-                )
-        changed = [key for key in new if new[key] != before[key]]
+    changed = [key for key in new if new[key] != before[key]]
+    with write(session, actor, allowed=access.may_prepare_meeting) as unit:
         if not changed:
             return
         for key in changed:
-            row = rows.get(key)
-            if row is None:
-                session.add(
-                    Setting(key=key, value=new[key], updated_by=actor.id, updated_at=utcnow())
-                )
-            else:
-                row.value, row.updated_by, row.updated_at = new[key], actor.id, utcnow()
+            _claim(session, actor, key, before[key], new[key])
         labels = {
             config.SETTING_NETWORK_NAME: "nome della rete",
             config.SETTING_COORDINATION: "contatti",

@@ -1,13 +1,14 @@
 """The meeting deck's slides, one builder each, from the suppressed releases (`Context`).
 
-A headline only uses figures the slide shows: a share whose parts are hidden, or a change
-whose previous count is below the threshold, is left out of the sentence, not guessed.
+A headline's counts are figures the deck shows; a share is computed from shown totals; a
+change is said only between two figures both this deck and the previous period's own deck
+show; a median only over at least k cases. Otherwise the sentence says less, never a hidden
+number.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from rete import formats, privacy, tiles
 from rete.filters import month_label, month_of
@@ -52,39 +53,24 @@ def title_slide(ctx: Context, network: str, territory: str) -> Slide:
 
 
 def _numbers(ctx: Context) -> Slide:
-    now, before = ctx.data.kpis, ctx.data.previous_kpis
-    needs = ctx.needs.figures
-    sent = ctx.referrals.figures
+    now, before = ctx.data.kpis, ctx.before.kpis
     k = ctx.threshold
 
-    def count_tile(label: str, value: Value, current: int, previous: int, definition: str) -> Tile:
+    def count_tile(
+        label: str,
+        figures: privacy.Suppressed[Key],
+        earlier: privacy.Suppressed[Key],
+        key: Key,
+        definition: str,
+    ) -> Tile:
+        """A count and its change, said only between two figures both decks show."""
+        current, previous = figures.shown(key), earlier.shown(key)
         change = None
-        if ctx.comparable and not value.hidden and privacy.change_shown(current, previous, k):
+        if ctx.comparable and current is not None and previous is not None:
             change = tiles.change(current, previous, 0, "")
-        return Tile(label, value.text, change, definition)
+        return Tile(label, figures.label(key), change, definition)
 
-    # The share from the released totals of the outcomes slide, so that it never gives away
-    # one of them that is hidden there.
-    parts = [sent.shown(("outcome", s)) for s in ("accepted", "refused", "overdue")]
-    accepted, refused, overdue = (part or 0 for part in parts)
-    judged = accepted + refused + overdue
-    share_text = "–"
-    share_change: str | None = "non mostrata per riservatezza"
-    if now.referrals_sent == 0:
-        share_change = None
-    elif None not in parts and not privacy.share_shown(judged, k):
-        share_change = "troppo pochi casi"
-    if None not in parts and privacy.share_shown(judged, k):
-        share_change = None
-        share_text = formats.percent(accepted / judged)
-        if (
-            ctx.comparable
-            and before.share_accepted is not None
-            and privacy.share_shown(before.referrals_judged, k)
-        ):
-            share_change = tiles.change(
-                accepted / judged * 100, before.share_accepted * 100, 1, " punti"
-            )
+    share_text, share_change = _share_tile(ctx)
     days_text = "–"
     days_change = None
     if privacy.share_shown(now.referrals_accepted, k):
@@ -93,41 +79,38 @@ def _numbers(ctx: Context) -> Slide:
             days_change = tiles.change(
                 now.median_days_to_accept, before.median_days_to_accept, 1, " gg"
             )
+    definitions = texts.DEFINITIONS
     shown_tiles = (
         count_tile(
             "Colloqui",
-            ctx.value(ctx.distinct, ("interviews",)),
-            now.interviews,
-            before.interviews,
-            texts.DEFINITIONS["interviews"],
+            ctx.distinct,
+            ctx.before_distinct,
+            ("interviews",),
+            definitions["interviews"],
         ),
         count_tile(
             "Nuclei raggiunti",
-            ctx.value(ctx.distinct, ("households",)),
-            now.households,
-            before.households,
-            texts.DEFINITIONS["households"],
+            ctx.distinct,
+            ctx.before_distinct,
+            ("households",),
+            definitions["households"],
         ),
         count_tile(
-            "Bisogni rilevati",
-            ctx.value(needs, ("all",)),
-            now.needs,
-            before.needs,
-            texts.DEFINITIONS["needs"],
+            "Bisogni rilevati", ctx.needs.figures, ctx.before_needs, ("all",), definitions["needs"]
         ),
         count_tile(
             "Segnalazioni inviate",
-            ctx.value(sent, ("sent_all",)),
-            now.referrals_sent,
-            before.referrals_sent,
-            texts.DEFINITIONS["sent"],
+            ctx.referrals.figures,
+            ctx.before_referrals,
+            ("sent_all",),
+            definitions["sent"],
         ),
-        Tile("Prese in carico", share_text, share_change, texts.DEFINITIONS["share"]),
-        Tile("Giorni alla presa in carico", days_text, days_change, texts.DEFINITIONS["days"]),
+        Tile("Prese in carico", share_text, share_change, definitions["share"]),
+        Tile("Giorni alla presa in carico", days_text, days_change, definitions["days"]),
     )
     gap = tiles.comparison_gap(ctx.filters, month_of(ctx.today), ctx.data.first_month)
     comparison = (
-        f"Variazioni rispetto a {texts.period_text(ctx.filters.previous())}."
+        f"Variazioni {texts.compared_with(ctx.filters.previous())}."
         if gap is None
         else f"Nessun confronto con il periodo precedente: {gap}."
     )
@@ -140,6 +123,49 @@ def _numbers(ctx: Context) -> Slide:
         tiles=shown_tiles,
         footnote=f"{comparison} {ctx.footnote if hidden else ctx.rule}",
     )
+
+
+def _by_shown(
+    figures: privacy.Suppressed[Key], keys: dict[int, Key], name: Callable[[int], str]
+) -> list[int]:
+    """Ids in the order a slide may show them: shown figures largest first, then the hidden
+    ones by name, «Altri» last. Ranking a hidden figure by its true value would say something
+    about it («n.d.» after a 5 is 5)."""
+
+    def order(item: int) -> tuple[bool, bool, int, str]:
+        shown = figures.shown(keys[item])
+        return (item == OTHERS, shown is None, -(shown or 0), name(item))
+
+    return sorted(keys, key=order)
+
+
+def _shown_share(figures: privacy.Suppressed[Key], k: int) -> float | None:
+    """The share taken in charge from a release's shown outcome totals (accepted, refused,
+    overdue: `queries.common.share`), or None when one is hidden or they are fewer than k."""
+    parts = [figures.shown(("outcome", o)) for o in ("accepted", "refused", "overdue")]
+    if None in parts:
+        return None
+    accepted, refused, overdue = (part or 0 for part in parts)
+    judged = accepted + refused + overdue
+    return accepted / judged if privacy.share_shown(judged, k) else None
+
+
+def _share_tile(ctx: Context) -> tuple[str, str | None]:
+    """The share's text and its change against the previous period's own deck; a word when it
+    cannot be shown."""
+    k = ctx.threshold
+    share = _shown_share(ctx.referrals.figures, k)
+    if share is None:
+        if ctx.data.kpis.referrals_sent == 0:
+            return "–", None
+        if ctx.data.kpis.referrals_judged < k:
+            return "–", "troppo pochi casi"
+        return "–", "non mostrata per riservatezza"
+    earlier = _shown_share(ctx.before_referrals, k)
+    change = None
+    if ctx.comparable and earlier is not None:
+        change = tiles.change(share * 100, earlier * 100, 1, " punti")
+    return formats.percent(share), change
 
 
 def _by_area(ctx: Context) -> Slide:
@@ -170,7 +196,8 @@ def _by_place(ctx: Context) -> Slide:
     """The places with most needs, one bar each; the others summed are said in the footnote,
     not drawn (their bar would dwarf every neighbourhood's)."""
     figures = ctx.needs.figures
-    places = [r for r in ctx.needs.rows if r != OTHERS]
+    rows = _by_shown(figures, {r: ("row", r) for r in ctx.needs.rows}, ctx.place_label)
+    places = [r for r in rows if r != OTHERS]
     values = tuple(ctx.value(figures, ("row", r)) for r in places)
     chart = Chart(
         kind="hbar",
@@ -217,7 +244,8 @@ def _per_homes(ctx: Context) -> Slide:
         if shown is None:
             rates.append((None, ctx.place_label(place), ctx.value(figures, ("place", place))))
         else:
-            rate = shown / homes * 100
+            # Rounded as shown: the exact rate times the homes would give the count back.
+            rate = formats.rounded(shown / homes * 100, 1)
             rates.append((rate, ctx.place_label(place), Value(rate, formats.number(rate, 1))))
     # Shown rates first, highest first; hidden ones after them by name: ranking a hidden
     # value would say something about it.
@@ -243,6 +271,7 @@ def _per_homes(ctx: Context) -> Slide:
 
 def _matrix(ctx: Context) -> Slide:
     figures = ctx.needs.figures
+    rows = _by_shown(figures, {r: ("row", r) for r in ctx.needs.rows}, ctx.place_label)
     series = []
     for column in ctx.needs.columns:
         if column == OTHERS:
@@ -250,12 +279,12 @@ def _matrix(ctx: Context) -> Slide:
         else:
             need = ctx.data.needs[column]
             name, colour = need.name, ctx.data.areas[need.area_id].colour
-        values = tuple(ctx.value(figures, ("cell", r, column)) for r in ctx.needs.rows)
+        values = tuple(ctx.value(figures, ("cell", r, column)) for r in rows)
         series.append(Series(name, colour, values))
     chart = Chart(
         kind="matrix",
         category_title="Quartiere",
-        categories=tuple(ctx.place_label(r) for r in ctx.needs.rows) if series else (),
+        categories=tuple(ctx.place_label(r) for r in rows) if series else (),
         series=tuple(series),
         value_title="Bisogni",
     )
@@ -270,34 +299,26 @@ def _matrix(ctx: Context) -> Slide:
 
 
 def _trend(ctx: Context) -> Slide:
-    """Each month's needs, and those of the areas with most needs: a line per area for every
-    area would break into dots wherever a small month is hidden."""
+    """Each month's needs. Areas month by month would break into dots wherever a small month
+    is hidden, and which areas were drawn (the largest) would tell something of those not."""
     figures = ctx.needs.figures
     months = ctx.needs.months
     total = Series(
         "Tutti i bisogni", TOTAL_COLOUR, tuple(ctx.value(figures, ("month_all", m)) for m in months)
     )
-    series = tuple(
-        Series(
-            ctx.data.areas[a].name,
-            ctx.data.areas[a].colour,
-            tuple(ctx.value(figures, ("month", m, a)) for m in months),
-        )
-        for a in ctx.needs.trend_areas
-    )
     chart = Chart(
         kind="line",
         category_title="Mese",
-        categories=tuple(month_label(m, short=True) for m in months),
-        series=(total, *series) if ctx.needs.trend_areas else (),
+        categories=tuple(month_label(m, short=True) for m in months) if ctx.needs.areas else (),
+        series=(total,),
         value_title="Bisogni",
     )
     return Slide(
         "andamento",
         "Andamento mese per mese",
-        texts.trend_headline(chart),
+        texts.trend_headline(chart, ctx.needs.months),
         texts.DEFINITIONS["trend"],
-        chart=chart if chart.series else replace(chart, categories=()),
+        chart=chart,
         footnote=_footnote(ctx, chart),
     )
 
@@ -305,7 +326,11 @@ def _trend(ctx: Context) -> Slide:
 def _outcomes(ctx: Context) -> Slide:
     figures = ctx.referrals.figures
     names = ctx.referrals.partner_names
-    partners = ctx.referrals.partners
+    partners = tuple(
+        _by_shown(
+            figures, {p: ("sent", p) for p in ctx.referrals.partners}, lambda p: names.get(p, "")
+        )
+    )
     shown = tuple(
         Series(
             GROUP_NAMES[group],

@@ -1,8 +1,9 @@
 """The deck's words: each slide's headline computed from the figures it shows, the definitions
 (speaker notes, the report's notes) and the note on method.
 
-A headline reads only released figures (`Value`s and shown counts): when the figure a sentence
-needs is hidden, the sentence says less, never a hidden number.
+A headline's counts are shown figures (and changes are said only against the previous
+period's own deck); when the figure a sentence needs is hidden, it says less, never a hidden
+number.
 """
 
 from __future__ import annotations
@@ -72,11 +73,19 @@ def notes(shown: Sequence[Tile]) -> str:
 
 
 def _share(part: int, whole: int) -> str:
-    """'il 25%', 'l'85%': the share with the article Italian gives its number."""
+    """'il 25%', 'l'85%', 'lo 0%': the share with the article Italian gives its number."""
     text = formats.percent(part / whole, 0)
     number = int(text.rstrip("%").replace(".", ""))
+    if number == 0:
+        return f"lo {text}"
     vowel = number in (1, 8, 11) or 80 <= number <= 89
     return f"l'{text}" if vowel else f"il {text}"
+
+
+def compared_with(filters: Filters) -> str:
+    """'rispetto a dicembre 2024 – …', 'rispetto ad agosto 2025': «ad» before an a."""
+    period = period_text(filters)
+    return f"rispetto {'ad' if period.startswith('a') else 'a'} {period}"
 
 
 def numbers_headline(shown: Sequence[Tile]) -> str:
@@ -107,16 +116,14 @@ def area_headline(ctx: Context, areas: Sequence[int]) -> str:
     name = ctx.data.areas[top].name
     if count is None:
         return "Pochi bisogni per area: i numeri piccoli non sono mostrati."
-    sentence = f"«{name}» è l'area con più bisogni: {_share(count, total)} dei bisogni rilevati"
-    before = ctx.data.previous_by_need
-    previous = sum(n for need, n in before.items() if ctx.data.needs[need].area_id == top)
-    previous_total = sum(before.values())
-    k = ctx.threshold
-    if (
-        ctx.comparable
-        and privacy.change_shown(count, previous, k)
-        and privacy.change_shown(total, previous_total, k)
-    ):
+    among = " tra quelle mostrate" if any(figures.hidden(("area", a)) for a in areas) else ""
+    sentence = (
+        f"«{name}» è l'area con più bisogni{among}: {_share(count, total)} dei bisogni rilevati"
+    )
+    # Compared only with what the previous period's own deck shows.
+    previous = ctx.before_needs.shown(("area", top))
+    previous_total = ctx.before_needs.shown(("all",))
+    if ctx.comparable and previous is not None and previous_total:
         points = (count / total - previous / previous_total) * 100
         if abs(points) < STEADY_POINTS:
             sentence += ", stabile rispetto al periodo precedente"
@@ -133,11 +140,13 @@ def place_headline(ctx: Context) -> str:
     rows = [r for r in ctx.needs.rows if r != 0 and figures.shown(("row", r)) is not None]
     if not rows or not total:
         return "Pochi bisogni per quartiere: i numeri piccoli non sono mostrati."
-    top = rows[0]
+    top = max(rows, key=lambda r: figures.shown(("row", r)) or 0)
     count = figures.shown(("row", top)) or 0
+    hidden = any(figures.hidden(("row", r)) for r in ctx.needs.rows if r != 0)
+    among = " tra quelli mostrati" if hidden else ""
     return (
-        f"{ctx.place_label(top)} è il quartiere con più bisogni: {formats.number(count)}, "
-        f"{_share(count, total)} del totale."
+        f"{ctx.place_label(top)} è il quartiere con più bisogni{among}: "
+        f"{formats.number(count)}, {_share(count, total)} del totale."
     )
 
 
@@ -146,9 +155,10 @@ def rate_headline(rates: Sequence[tuple[float | None, str, Value]]) -> str:
     if not shown:
         return "Nessun quartiere con abbastanza bisogni e un numero di alloggi noto."
     rate, label = shown[0]
+    among = " tra quelli mostrati" if len(shown) < len(rates) else ""
     return (
         f"{label}: {formats.number(rate, 1)} bisogni ogni 100 alloggi ALER, "
-        "il quartiere più fragile in proporzione alle sue case."
+        f"il quartiere più fragile in proporzione alle sue case{among}."
     )
 
 
@@ -171,25 +181,30 @@ def matrix_headline(chart: Chart) -> str:
     if largest is None:
         return "Pochi bisogni per quartiere e tipo: i numeri piccoli non sono mostrati."
     count, place, need = largest
+    among = " tra i valori mostrati" if chart.has_hidden else ""
     return (
-        f"Il bisogno più frequente in un solo quartiere è «{need}» a {place}: "
+        f"Il bisogno più frequente in un solo quartiere{among} è «{need}» a {place}: "
         f"{formats.number(count)}."
     )
 
 
-def trend_headline(chart: Chart) -> str:
-    """The month with most needs, from the first series (every need of the month)."""
-    if not chart.series:
+def trend_headline(chart: Chart, months: Sequence[int]) -> str:
+    """The month with most needs among those shown."""
+    if not chart.categories:
         return "Nessun bisogno rilevato nel periodo."
     shown = [
         (value.number, month)
-        for month, value in zip(chart.categories, chart.series[0].values, strict=True)
+        for month, value in zip(months, chart.series[0].values, strict=True)
         if value.number
     ]
     if not shown:
         return "Pochi bisogni al mese: i numeri piccoli non sono mostrati."
     count, month = max(shown, key=lambda item: item[0])
-    return f"Il mese con più bisogni rilevati è stato {month}: {formats.number(count)}."
+    among = " tra quelli mostrati" if chart.has_hidden else ""
+    return (
+        f"Il mese con più bisogni rilevati{among} è stato {month_label(int(month))}: "
+        f"{formats.number(count)}."
+    )
 
 
 def outcomes_headline(ctx: Context) -> str:

@@ -16,10 +16,9 @@ from typing import Any
 
 import streamlit as st
 
-from rete import auth
+from rete import access, auth
 from rete.bootstrap import AppDatabase
 from rete.db import get_engine
-from rete.errors import ReteError
 from rete.filters import (
     PRESET_LABELS,
     PRESET_LAST_12,
@@ -191,6 +190,8 @@ def _territory_widgets(choice: Choice, tax: Taxonomy) -> tuple[tuple[str, ...], 
         return (str(st.selectbox("Comune", towns, key="mt_town")),), ()
     if kind == SOME_PLACES:
         names = {pid: f"{name} · {town}" for pid, name, town in tax.neighbourhoods}
+        if not state.get("mt_places"):
+            st.caption("Nessun quartiere scelto: finché non se ne sceglie uno, tutta la rete.")
         state["mt_places"] = [p for p in state.get("mt_places", []) if p in names]
         chosen = st.multiselect(
             "Quartieri",
@@ -260,7 +261,7 @@ def downloads(app_db: AppDatabase, user: auth.CurrentUser, deck: Deck, choice: C
         column.download_button(
             file_format.label,
             data=make,
-            file_name=files.file_name(deck, choice.filters.start, choice.filters.end, key),
+            file_name=files.file_name(choice.filters.start, choice.filters.end, key),
             mime=file_format.mime,
             icon=":material/download:",
             key=f"mt_file_{key}",
@@ -270,7 +271,7 @@ def downloads(app_db: AppDatabase, user: auth.CurrentUser, deck: Deck, choice: C
 
 def settings_form(app_db: AppDatabase, user: auth.CurrentUser) -> None:
     """The network's name and the coordination's contacts, for direzione and admin."""
-    if not settings.may_prepare(user.role):
+    if not access.may_prepare_meeting(user.role):
         return
     seen_key = f"{SETTINGS_FORM}__seen"
     current = settings.read(app_db.engine)
@@ -378,7 +379,7 @@ def _stop_presenting(choice: Choice) -> Callable[[], None]:
     return stop
 
 
-def present(shown: Deck, choice: Choice, draw: Callable[[Slide, Deck], None]) -> None:
+def present(shown: Deck, choice: Choice, draw: Callable[[Slide], None]) -> None:
     """Full screen, one slide: its title, headline and chart (`draw`), then the controls."""
     st.html(PRESENTING_CSS)
     if not shown.slides:
@@ -389,7 +390,7 @@ def present(shown: Deck, choice: Choice, draw: Callable[[Slide, Deck], None]) ->
     number = min(choice.slide, count)
     slide = shown.slides[number - 1]
     with st.container(height=SLIDE_HEIGHT, border=False, key="mt_slide"):
-        draw(slide, shown)
+        draw(slide)
     nav = st.container(key="mt_nav")
     back, index, forward, hide, leave = nav.columns([2, 4, 2, 2, 2], vertical_alignment="center")
     back.button(
@@ -443,21 +444,13 @@ def present(shown: Deck, choice: Choice, draw: Callable[[Slide, Deck], None]) ->
     )
 
 
-def friendly(action: Callable[[], None]) -> None:
-    """A domain error as an Italian message (the page stays)."""
-    try:
-        action()
-    except ReteError as error:
-        st.error(forms.plain(str(error)), icon=":material/error:")
-
-
 # --- One slide on screen
 
-CHART_HEIGHT = {"presenting": 580, "preview": 480}
+CHART_HEIGHT = 580  # px: the chart under a slide's title and headline, within SLIDE_HEIGHT
 PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False}
 
 
-def draw_slide(slide: Slide, shown: Deck, *, height: int = CHART_HEIGHT["presenting"]) -> None:
+def draw_slide(slide: Slide, *, height: int = CHART_HEIGHT) -> None:
     """A slide: title, the headline computed from the data, then its chart, tiles or lines,
     and what was hidden. Every text is shown as text (names of partners are typed by people)."""
     from rete.meeting.figures import slide_figure
