@@ -37,7 +37,6 @@ def needs_data(cube: dict[tuple[int, int, int], int]) -> MeetingData:
     needs = sorted({need for (_, _, need) in cube})
     return MeetingData(
         cube=cube,
-        previous_by_need={},
         places={1: Place(1, "Bosto", "Varese", 100), 2: Place(2, "Biumo", "Varese", 80)},
         needs={
             n: Need(n, f"Bisogno {n}", n // 10 * 10, (AREAS.index(n // 10 * 10), n, f"N{n}"))
@@ -45,12 +44,17 @@ def needs_data(cube: dict[tuple[int, int, int], int]) -> MeetingData:
         },
         areas={a: AreaInfo(a, f"Area {a}", "#E69F00", (i, f"A{a}")) for i, a in enumerate(AREAS)},
         kpis=NOTHING,
-        previous_kpis=NOTHING,
         first_month=202601,
         partners=pd.DataFrame([], columns=PARTNER_COLUMNS),
         days={},
         gaps={},
     )
+
+
+def serve(monkeypatch: pytest.MonkeyPatch, by_period: dict[int, MeetingData]) -> None:
+    """`build.meeting_data` answers with the data of the period that starts in that month: the
+    deck reads the previous period too, to compare only with what that period's deck shows."""
+    monkeypatch.setattr(build, "meeting_data", lambda _, filters, __: by_period[filters.start])
 
 
 def four_lonely_needs() -> MeetingData:
@@ -78,7 +82,7 @@ def test_a_table_of_four_ones_has_no_row_of_its_own_so_nothing_is_unresolved() -
 def test_the_deck_withholds_every_slide_of_that_release_and_shows_no_count(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(build, "meeting_data", lambda *_: four_lonely_needs())
+    serve(monkeypatch, {MONTH: four_lonely_needs(), MONTH - 1: needs_data({})})
     deck = build.build_deck(
         None,  # type: ignore[arg-type]  # the data are given above
         FILTERS,
