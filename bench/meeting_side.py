@@ -40,7 +40,7 @@ def page_visits() -> dict[str, PageVisit]:
             params=(("presenta", "1"), ("slide", str(PRESENTED_SLIDE))),
             charts=1,
         ),
-        PREPARING_PAGE: PageVisit(MEETING_PAGE, "Riunione della rete", shows="Tutta la rete"),
+        PREPARING_PAGE: PageVisit(MEETING_PAGE, "Riunione", shows="Tutta la rete"),
     }
 
 
