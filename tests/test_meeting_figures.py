@@ -442,13 +442,13 @@ def test_every_text_of_the_deck_is_escaped():
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium as the project's browser tests launch it (skipped without it, unless
-    RETE_REQUIRE_BROWSER=1)."""
+def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The session's Chromium, shared with the other browser tests (skipped without it, unless
+    RETE_REQUIRE_BROWSER=1): a second Playwright in the same process would find the first's
+    event loop running and refuse to start."""
     import browser_helpers  # skips here, at the first browser test, without Chromium
 
-    with browser_helpers.chromium() as chromium:
-        yield chromium
+    yield browser_helpers.shared_rete(request).browser
 
 
 class _Opened:
