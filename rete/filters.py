@@ -116,9 +116,17 @@ def period_bounds(spec: str, today: dt.date) -> tuple[int, int] | None:
     return None
 
 
+def month_span(start: int, end: int, *, short: bool = False) -> str:
+    """Months start..end (yyyymm): 'dicembre 2025 – novembre 2026', 'marzo 2026' for one
+    month; 'dic 2025 – nov 2026' when short."""
+    if start == end:
+        return month_label(start, short=short)
+    return f"{month_label(start, short=short)} – {month_label(end, short=short)}"
+
+
 def period_label(spec: str, start: int, end: int) -> str:
     """How a period reads in a chart title: 'ultimi 12 mesi (nov 2025 – ott 2026)'."""
-    span = month_label(start) if start == end else f"{month_label(start)} – {month_label(end)}"
+    span = month_span(start, end)
     if spec in PRESET_LABELS:
         return f"{PRESET_LABELS[spec].lower()} ({span})"
     if _QUARTER.match(spec):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rete import formats, privacy
-from rete.filters import Filters, month_label
+from rete.filters import Filters, month_label, month_span
 from rete.meeting.model import Chart, Tile, Value, summed
 
 if TYPE_CHECKING:
@@ -63,9 +63,7 @@ NO_CONTACTS = "Contatti del coordinamento non ancora indicati."
 
 def period_text(filters: Filters) -> str:
     """'dicembre 2025 – novembre 2026', or 'marzo 2026' for one month."""
-    if filters.start == filters.end:
-        return month_label(filters.start)
-    return f"{month_label(filters.start)} – {month_label(filters.end)}"
+    return month_span(filters.start, filters.end)
 
 
 def notes(shown: Sequence[Tile]) -> str:

@@ -19,8 +19,8 @@ from rete.bootstrap import AppDatabase
 from rete.db import get_engine
 from rete.filters import (
     Filters,
-    month_label,
     month_of,
+    month_span,
 )
 from rete.taxonomy import Taxonomy
 from rete.ui import sidebar
@@ -218,10 +218,8 @@ def short_period(filters: Filters) -> str:
 
 
 def short_range(start: int, end: int) -> str:
-    """Months start..end (yyyymm) as a chart title says them."""
-    if start == end:
-        return month_label(start, short=True)
-    return f"{month_label(start, short=True)} – {month_label(end, short=True)}"
+    """Months start..end (yyyymm) as a chart title says them: 'dic 2025 – nov 2026'."""
+    return month_span(start, end, short=True)
 
 
 def previous_label(filters: Filters) -> str:
