@@ -115,6 +115,9 @@ SEE_PERSONAL_DATA = frozenset({"operatore", "admin"})  # contact block, notes, h
 SEE_DELETED = frozenset({"admin"})  # soft-deleted interviews, and restoring them
 EDIT_TAXONOMY = frozenset({"admin"})  # rename, move or retire areas and specific needs
 PREPARE_MEETING = frozenset({"direzione", "admin"})  # the meeting deck's name and contacts
+MANAGE_USERS = frozenset({"admin"})  # accounts, roles, resets, security settings
+ERASE_PERSONAL_DATA = frozenset({"admin"})  # a household's erasure on request
+SEE_WHO_SAW = frozenset({"operatore", "admin"})  # "chi ha visto questo nucleo?"
 
 _BY_KEY = {spec.key: spec for spec in PAGES}
 
@@ -157,6 +160,18 @@ def may_edit_taxonomy(role: str) -> bool:
 
 def may_prepare_meeting(role: str) -> bool:
     return role in PREPARE_MEETING
+
+
+def may_manage_users(role: str) -> bool:
+    return role in MANAGE_USERS
+
+
+def may_erase_personal_data(role: str) -> bool:
+    return role in ERASE_PERSONAL_DATA
+
+
+def may_see_who_saw(role: str) -> bool:
+    return role in SEE_WHO_SAW
 
 
 def require(role: str, rule: Callable[[str], bool], what: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -11,6 +12,17 @@ from rete.config import local_time
 from rete.models import AuditEntry, User
 
 SUMMARY_MAX = 300
+
+
+class Actor(Protocol):
+    """Who acts: a logged-in user (`auth.CurrentUser`), or `writes.SYSTEM` (no id)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def role(self) -> str: ...
+
 
 ACTION_LABELS = {
     "login": "accesso",
@@ -66,15 +78,18 @@ def record(
     action: str,
     *,
     user_id: int | None = None,
+    role: str | None = None,
     entity: str | None = None,
     entity_id: int | None = None,
     summary: str | None = None,
 ) -> None:
-    """Add an entry to the trail, in the caller's transaction."""
+    """Add an entry to the trail, in the caller's transaction: who (and in which role at the
+    time), what, on which record, and details that never hold the sensitive values."""
     session.add(
         AuditEntry(
             at=dt.datetime.now(dt.UTC),
             user_id=user_id,
+            role=role if user_id is not None else None,
             action=action,
             entity=entity,
             entity_id=entity_id,
@@ -88,7 +103,7 @@ ACCESS_WINDOW = dt.timedelta(minutes=10)
 
 def record_access(
     engine: Engine,
-    user_id: int | None,
+    actor: Actor,
     action: str,
     entity: str,
     entity_id: int,
@@ -105,21 +120,30 @@ def record_access(
             .where(
                 AuditEntry.at >= now - window,
                 AuditEntry.action == action,
-                AuditEntry.user_id == user_id,
+                AuditEntry.user_id == actor.id,
                 AuditEntry.entity == entity,
                 AuditEntry.entity_id == entity_id,
             )
             .limit(1)
         )
         if recent is None:
-            record(session, action, user_id=user_id, entity=entity, entity_id=entity_id)
+            record(
+                session,
+                action,
+                user_id=actor.id,
+                role=actor.role,
+                entity=entity,
+                entity_id=entity_id,
+            )
 
 
-def record_export(engine: Engine, user_id: int | None, action: str, summary: str) -> None:
+def record_export(
+    engine: Engine, actor: Actor, action: str, summary: str, *, entity: str = "meeting"
+) -> None:
     """An export leaving Rete (who, what, which filters): its own transaction, as a read;
     every export is recorded, however often."""
     with Session(engine) as session, session.begin():
-        record(session, action, user_id=user_id, entity="meeting", summary=summary)
+        record(session, action, user_id=actor.id, role=actor.role, entity=entity, summary=summary)
 
 
 UNKNOWN_USER = "sconosciuto"  # a failed login under a name no account has: never the name typed

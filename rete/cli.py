@@ -27,6 +27,7 @@ from rete.filters import (
 )
 from rete.models import User
 from rete.taxonomy import load_taxonomy
+from rete.writes import SYSTEM
 
 Handler = Callable[[argparse.Namespace], str]
 
@@ -216,7 +217,7 @@ def cmd_deck(args: argparse.Namespace) -> str:
     filters = Filters(f"{month_code(start)}:{month_code(end)}", start, end, municipalities=towns)
     deck = build.meeting_deck(engine, filters, day)
     try:
-        path.write_bytes(files.export(engine, None, deck, key))
+        path.write_bytes(files.export(engine, SYSTEM, deck, key))
     except OSError as error:
         raise ReteError(f"Il file «{path}» non si può scrivere: {error.strerror}.") from error
     written = files.FORMATS[key]

@@ -24,6 +24,10 @@ SETTING_RECHECK_MONTHS = "recheck_months"
 SETTING_DEMO_DATA = "demo_data"
 SETTING_NETWORK_NAME = "network_name"  # the meeting deck's title
 SETTING_COORDINATION = "coordination"  # the deck's closing slide: one contact line per line
+SETTING_SESSION_IDLE_MINUTES = "session_idle_minutes"  # logged out after this long idle
+SETTING_SESSION_HOURS = "session_hours"  # ...and this long after the login in any case
+SETTING_RETENTION_YEARS = "retention_years"  # households with no activity this long: anonymised
+SETTING_AUDIT_MONTHS = "audit_retention_months"  # audit entries kept at least this long (>= 24)
 SETTING_DEFAULTS = {
     SETTING_SUPPRESSION_K: "5",
     SETTING_OVERDUE_DAYS: "14",
@@ -31,6 +35,10 @@ SETTING_DEFAULTS = {
     SETTING_DEMO_DATA: "0",
     SETTING_NETWORK_NAME: "Rete territoriale ALER Varese-Como-Monza Brianza-Busto Arsizio",
     SETTING_COORDINATION: "",
+    SETTING_SESSION_IDLE_MINUTES: "30",
+    SETTING_SESSION_HOURS: "12",
+    SETTING_RETENTION_YEARS: "5",
+    SETTING_AUDIT_MONTHS: "24",
 }
 
 TIMEZONE = "Europe/Rome"

@@ -86,6 +86,8 @@ class Household(Timestamped, Base):
     has_disability: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # When its personal data were erased (on request, or by the retention job): counts stay.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class HouseholdContact(Timestamped, Base):
@@ -270,6 +272,11 @@ class User(Timestamped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # A pending password reset: the SHA-256 of its one-time code (shown once to the admin).
+    reset_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    reset_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class UserSession(Base):
@@ -286,16 +293,25 @@ class UserSession(Base):
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    client: Mapped[str | None] = mapped_column(String(120))  # "Chrome su Windows"
 
 
 class AuditEntry(Base):
     """Append-only: no code path updates or deletes it. Never holds the sensitive values."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (
+        # The access log's filters, newest first: by record ("chi ha visto questo nucleo?"),
+        # by user, by action.
+        Index("ix_audit_entry_record", "entity", "entity_id", "id"),
+        Index("ix_audit_entry_user", "user_id", "id"),
+        Index("ix_audit_entry_action", "action", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    role: Mapped[str | None] = mapped_column(String(16))  # the actor's role at the time
     action: Mapped[str] = mapped_column(String(40))
     entity: Mapped[str | None] = mapped_column(String(40))
     entity_id: Mapped[int | None] = mapped_column(BigInteger)

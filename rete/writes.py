@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
@@ -30,14 +30,7 @@ from rete.models import Base, utcnow
 M = TypeVar("M", bound=Base)
 
 
-class Actor(Protocol):
-    """Who makes a change: a logged-in user (`auth.CurrentUser`), or `SYSTEM`."""
-
-    @property
-    def id(self) -> int | None: ...
-
-    @property
-    def role(self) -> str: ...
+Actor = audit.Actor  # who makes a change: a logged-in user (`auth.CurrentUser`), or `SYSTEM`
 
 
 @dataclass(frozen=True)
@@ -141,6 +134,7 @@ class Write:
             self.session,
             action,
             user_id=self.actor.id,
+            role=self.actor.role,
             entity=entity,
             entity_id=entity_id,
             summary=summary,

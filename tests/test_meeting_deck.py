@@ -1174,7 +1174,9 @@ def test_each_export_is_one_audit_entry_with_who_and_what_and_no_new_data_versio
     demo_db: Engine,
 ) -> None:
     with Session(demo_db) as session:
-        boss = session.scalar(select(User.id).where(User.role == "direzione"))
+        row = session.scalars(select(User).where(User.role == "direzione")).first()
+        assert row is not None
+        boss = auth.CurrentUser(row.id, row.username, row.display_name, row.role)
         before = session.scalar(select(func.max(AuditEntry.id)))
     version = db.data_version(demo_db)
     deck = meeting_deck(demo_db, SCENARIOS["varese"], TODAY)
@@ -1187,7 +1189,7 @@ def test_each_export_is_one_audit_entry_with_who_and_what_and_no_new_data_versio
         ).all()
     assert [e.action for e in entries] == ["meeting_exported"] * 4
     for entry, key in zip(entries, files.FORMATS, strict=True):
-        assert entry.user_id == boss
+        assert (entry.user_id, entry.role) == (boss.id, "direzione")
         assert entry.summary == (
             f"{files.FORMATS[key].label} · marzo 2026 – agosto 2026 · Comune di Varese · "
             "slide nascoste: aree, tempi"

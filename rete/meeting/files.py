@@ -86,11 +86,11 @@ def summary(deck: Deck, key: str, hidden: Iterable[str] = ()) -> str:
 
 
 def export(
-    engine: Engine, user_id: int | None, deck: Deck, key: str, hidden: Iterable[str] = ()
+    engine: Engine, actor: audit.Actor, deck: Deck, key: str, hidden: Iterable[str] = ()
 ) -> bytes:
     """The deck (without the `hidden` slides) as a file of format `key`, recorded in the audit
     trail before it is handed out."""
     hidden = tuple(hidden)
     content = _renderer(key)(deck.without(hidden))
-    audit.record_export(engine, user_id, "meeting_exported", summary(deck, key, hidden))
+    audit.record_export(engine, actor, "meeting_exported", summary(deck, key, hidden))
     return content

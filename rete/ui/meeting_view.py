@@ -256,7 +256,7 @@ def downloads(app_db: AppDatabase, user: auth.CurrentUser, deck: Deck, choice: C
     for column, (key, file_format) in zip(columns, files.FORMATS.items(), strict=True):
 
         def make(key: str = key) -> bytes:
-            return files.export(app_db.engine, user.id, deck, key, choice.hidden)
+            return files.export(app_db.engine, user, deck, key, choice.hidden)
 
         column.download_button(
             file_format.label,

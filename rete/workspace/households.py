@@ -180,7 +180,7 @@ def household_card(engine: Engine, viewer: Actor, household_id: int) -> Househol
             contact=contact,
             interviews=_interviews(session, household_id, access.may_see_deleted(viewer.role)),
         )
-    audit.record_access(engine, viewer.id, "household_viewed", "household", household_id)
+    audit.record_access(engine, viewer, "household_viewed", "household", household_id)
     return card
 
 
