@@ -99,7 +99,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "registro",
         "pages/registro.py",
-        "Registro attività",
+        "Registro accessi",
         ":material/history:",
         frozenset({"admin"}),
         "Amministrazione",

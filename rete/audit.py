@@ -8,8 +8,7 @@ from typing import Protocol
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from rete.config import local_time
-from rete.models import AuditEntry, User
+from rete.models import AuditEntry
 
 SUMMARY_MAX = 300
 
@@ -57,6 +56,16 @@ ACTION_LABELS = {
     "partner_deleted": "ente eliminato",
     "meeting_exported": "riunione esportata",
     "meeting_settings_changed": "dati della riunione modificati",
+    # The access log: reads of personal data and exports (rete.accesslog)
+    "interview_viewed": "colloquio consultato",
+    "need_viewed": "bisogno consultato",
+    "interviews_listed": "elenco colloqui consultato",
+    "deleted_interviews_listed": "elenco colloqui eliminati consultato",
+    "followup_listed": "elenco «Da seguire» consultato",
+    "households_searched": "nuclei cercati per codice",
+    "dashboard_exported": "dati del Cruscotto scaricati",
+    "directory_exported": "elenco enti esportato",
+    "audit_exported": "registro accessi scaricato",
 }
 
 ENTITY_LABELS = {
@@ -70,6 +79,10 @@ ENTITY_LABELS = {
     "database": "database",
     "meeting": "riunione",
     "setting": "impostazione",
+    "list": "elenco",
+    "dashboard": "cruscotto",
+    "directory": "elenco enti",
+    "audit": "registro accessi",
 }
 
 
@@ -137,6 +150,58 @@ def record_access(
             )
 
 
+LIST_WINDOW = dt.timedelta(minutes=5)
+LIST_LOOKBACK = 20  # the user's latest entries a list view is compared with
+
+
+def record_list_view(
+    engine: Engine,
+    actor: Actor,
+    action: str,
+    summary: str,
+    *,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    window: dt.timedelta = LIST_WINDOW,
+) -> None:
+    """Who saw a list of personal data, and which (its filters and page as `summary`, never
+    the values themselves; a list of one household's records names it as the entity): one
+    entry per user, list and filters every `window`, so that a rerun does not flood the
+    trail. The user's latest entries are compared (newest first on `ix_audit_entry_user`,
+    never a scan): a list seen again after `LIST_LOOKBACK` other acts is recorded again.
+    Its own transaction, as a read: the data version stays as it is."""
+    now = dt.datetime.now(dt.UTC)
+    text = summary[:SUMMARY_MAX] or None
+    with Session(engine) as session, session.begin():
+        latest = session.execute(
+            select(
+                AuditEntry.at,
+                AuditEntry.action,
+                AuditEntry.summary,
+                AuditEntry.entity,
+                AuditEntry.entity_id,
+            )
+            .where(
+                AuditEntry.user_id.is_(None) if actor.id is None else AuditEntry.user_id == actor.id
+            )
+            .order_by(AuditEntry.id.desc())
+            .limit(LIST_LOOKBACK)
+        ).all()
+        for at, *key in latest:
+            moment = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+            if now - moment < window and tuple(key) == (action, text, entity, entity_id):
+                return
+        record(
+            session,
+            action,
+            user_id=actor.id,
+            role=actor.role,
+            entity=entity,
+            entity_id=entity_id,
+            summary=summary,
+        )
+
+
 def record_export(
     engine: Engine, actor: Actor, action: str, summary: str, *, entity: str = "meeting"
 ) -> None:
@@ -144,46 +209,3 @@ def record_export(
     every export is recorded, however often."""
     with Session(engine) as session, session.begin():
         record(session, action, user_id=actor.id, role=actor.role, entity=entity, summary=summary)
-
-
-UNKNOWN_USER = "sconosciuto"  # a failed login under a name no account has: never the name typed
-SYSTEM_USER = "sistema"  # the command line and the app's own start (demo data, reference data)
-
-
-def recent_entries(engine: Engine, limit: int = 200) -> list[dict[str, object]]:
-    """The latest entries, newest first, in Italian: when, who, what, on which record, details
-    (and the entry's own id, which tells one list from the next).
-
-    Who is the account's name; a failed login under a name no account has is "sconosciuto"
-    (the name typed is never stored, so it cannot be shown); entries with no user are the
-    system's. The record is its kind and number ("nucleo n. 12"), the number being how Rete
-    addresses it (`/nucleo?nucleo=12`)."""
-    with Session(engine) as session:
-        rows = session.execute(
-            select(AuditEntry, User.username)
-            .outerjoin(User, User.id == AuditEntry.user_id)
-            .order_by(AuditEntry.id.desc())
-            .limit(limit)
-        ).all()
-    return [
-        {
-            "id": entry.id,
-            "at": local_time(entry.at),
-            "username": username or _nobody(entry.action),
-            "action": ACTION_LABELS.get(entry.action, entry.action),
-            "entity": _record_label(entry.entity, entry.entity_id),
-            "summary": entry.summary or "",
-        }
-        for entry, username in rows
-    ]
-
-
-def _nobody(action: str) -> str:
-    return UNKNOWN_USER if action == "login_failed" else SYSTEM_USER
-
-
-def _record_label(entity: str | None, entity_id: int | None) -> str:
-    label = ENTITY_LABELS.get(entity or "", entity or "")
-    if entity_id is None:
-        return label
-    return f"{label} n. {entity_id}" if label else f"n. {entity_id}"

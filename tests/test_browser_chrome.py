@@ -71,7 +71,7 @@ def test_there_is_no_english_main_menu(rete: Rete, full_hd: Page):
     expect(full_hd.get_by_test_id("stMainMenu")).to_have_count(0)
     admin = rete.as_user("admin")
     visit(admin, rete.url + "/registro")
-    expect(admin.get_by_role("heading", name="Registro attività")).to_be_visible()
+    expect(admin.get_by_role("heading", name="Registro accessi")).to_be_visible()
     expect(admin.get_by_test_id("stMainMenu")).to_have_count(0)
     expect(admin.get_by_test_id("stToolbar").get_by_role("button")).to_have_count(0)
     body = admin.locator("body").inner_text()
@@ -95,7 +95,7 @@ REFUSED = [
     ("/colloqui", "La pagina «Colloqui» non è disponibile per il suo ruolo"),
     ("/nucleo?nucleo=1", "La pagina «Scheda nucleo» non è disponibile per il suo ruolo"),
     ("/segnala?bisogno=1", "La pagina «Segnala a un ente» non è disponibile per il suo ruolo"),
-    ("/registro", "La pagina «Registro attività» non è disponibile per il suo ruolo"),
+    ("/registro", "La pagina «Registro accessi» non è disponibile per il suo ruolo"),
     ("/pagina-che-non-esiste?x=%3Cb%3Eciao%3C%2Fb%3E", "Pagina non trovata"),
 ]
 

@@ -375,7 +375,7 @@ def test_the_workspace_pages_fit_a_10_inch_tablet_without_sideways_scrolling(
 
     admin = rete.as_user("admin")
     visit(admin, rete.url + "/registro")
-    expect(admin.get_by_role("heading", name="Registro attività")).to_be_visible()
+    expect(admin.get_by_role("heading", name="Registro accessi")).to_be_visible()
     problems += fits_every_screen(admin, "11-registro")
 
     assert not problems, "\n".join(problems)

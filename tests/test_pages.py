@@ -178,7 +178,7 @@ def test_admin_can_open_the_audit_trail_and_sees_the_logins(app):
     as_user(app, "admin")
     app.switch_page("pages/registro.py").run()
     assert not app.exception
-    assert app.title[0].value == "Registro attività"
+    assert app.title[0].value == "Registro accessi"
     frame = app.dataframe[0].value
     assert "accesso" in set(frame["action"])
 

@@ -250,7 +250,7 @@ def downloads(app_db: AppDatabase, user: auth.CurrentUser, deck: Deck, choice: C
     st.subheader("Scarica")
     st.caption(
         "Gli stessi contenuti delle slide mostrate, con le stesse soglie di riservatezza. "
-        "Ogni file scaricato è registrato nel registro attività."
+        "Ogni file scaricato è registrato nel registro accessi."
     )
     columns = st.columns(len(files.FORMATS))
     for column, (key, file_format) in zip(columns, files.FORMATS.items(), strict=True):

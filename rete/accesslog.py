@@ -1,0 +1,356 @@
+"""The access log («Registro accessi»): the audit trail read back in Italian, filtered, paged and
+exported as CSV; and "chi ha visto questo nucleo?".
+
+Reading only. The one entry written here is the CSV export's own (`audit_exported`); nothing
+here, nor anywhere but the retention purge (`rete.retention`), updates or deletes an entry.
+Every list is keyset-paged on the entry's id, newest first, over the trail's indexes
+(`ix_audit_entry_record`, `_user`, `_action`, and `at`): no call reads the whole table,
+however long the trail grows. Moments are stored in UTC and shown in Rome's time.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
+
+from rete import access, audit, config, export, formats
+from rete.audit import ACTION_LABELS, ENTITY_LABELS, Actor
+from rete.models import AuditEntry, Interview, Need, Referral, User
+from rete.taxonomy import ROLE_LABELS
+
+PAGE_SIZE = 50
+CSV_CHUNK = 5_000  # entries read per statement while writing the CSV
+WHO_SAW_LIMIT = 20  # entries the household card lists
+NO_USER = 0  # the user filter's value for entries no account made (the system, unknown names)
+UNKNOWN_USER = "sconosciuto"  # a failed login under a name no account has: never the name typed
+SYSTEM_USER = "sistema"  # the command line and the app's own start (demo data, reference data)
+NO_USER_LABEL = "sistema o sconosciuto"
+ROME = ZoneInfo(config.TIMEZONE)
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    """What the Registro shows: one user (`NO_USER`: entries of no account), one action, one
+    kind of record and maybe its number, and a period of whole days in Rome's calendar."""
+
+    user_id: int | None = None
+    action: str | None = None
+    entity: str | None = None
+    entity_id: int | None = None  # only with `entity`
+    start: dt.date | None = None  # the first day, in Rome
+    end: dt.date | None = None  # the last day, included, in Rome
+
+    def bounds(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The period as UTC moments: from midnight in Rome of the first day (included) to
+        midnight in Rome after the last day (excluded). A day of a DST change is 23 or 25
+        hours long, and so is its span."""
+        return (
+            None if self.start is None else rome_midnight_utc(self.start),
+            None if self.end is None else rome_midnight_utc(self.end + dt.timedelta(days=1)),
+        )
+
+    def summary(self) -> str:
+        """The filters in Italian, for the export's own audit entry: numbers and labels only."""
+        parts = []
+        if self.user_id is not None:
+            parts.append(
+                f"utente: {NO_USER_LABEL}"
+                if self.user_id == NO_USER
+                else f"utente n. {self.user_id}"
+            )
+        if self.action:
+            parts.append(f"azione: {ACTION_LABELS.get(self.action, self.action)}")
+        if self.entity:
+            parts.append(f"oggetto: {record_label(self.entity, self.entity_id)}")
+        if self.start is not None:
+            parts.append(f"dal {formats.date(self.start)}")
+        if self.end is not None:
+            parts.append(f"al {formats.date(self.end)}")
+        return "; ".join(parts) or "nessun filtro"
+
+
+def rome_midnight_utc(day: dt.date) -> dt.datetime:
+    """The moment a day begins in Rome, in UTC."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=ROME).astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One entry as the Registro shows it."""
+
+    id: int
+    at_utc: dt.datetime  # aware, UTC
+    at: dt.datetime  # Rome's wall-clock time, naive (`config.local_time`)
+    user_id: int | None
+    username: str  # the account's name, or "sistema" / "sconosciuto"
+    role: str  # the role at the time, in Italian; "" when none was recorded
+    action: str  # in Italian
+    record: str  # "nucleo n. 12"; "" for none
+    summary: str
+
+
+@dataclass(frozen=True)
+class LogPage:
+    rows: tuple[LogRow, ...]  # newest first
+    next_before: int | None  # the `before_id` of the next page; None on the last one
+
+
+@dataclass(frozen=True)
+class LogOptions:
+    """The filters' choices: users (with `NO_USER`), the actions present, the kinds of record."""
+
+    users: tuple[tuple[int, str], ...]
+    actions: tuple[tuple[str, str], ...]  # (code, label), by label
+    entities: tuple[tuple[str, str], ...]  # (code, label), by label
+
+
+def record_label(entity: str | None, entity_id: int | None) -> str:
+    """The record as its kind and number ("nucleo n. 12"), the number being how Rete addresses
+    it (`/nucleo?nucleo=12`)."""
+    label = ENTITY_LABELS.get(entity or "", entity or "")
+    if entity_id is None:
+        return label
+    return f"{label} n. {entity_id}" if label else f"n. {entity_id}"
+
+
+def who(username: str | None, action: str) -> str:
+    """The account's name; a failed login under a name no account has is "sconosciuto" (the
+    name typed is never stored, so it cannot be shown); other entries with no user are the
+    system's."""
+    if username:
+        return username
+    return UNKNOWN_USER if action == "login_failed" else SYSTEM_USER
+
+
+def _conditions(filters: LogFilters) -> list[ColumnElement[bool]]:
+    entry = AuditEntry
+    where: list[ColumnElement[bool]] = []
+    if filters.user_id == NO_USER:
+        where.append(entry.user_id.is_(None))
+    elif filters.user_id is not None:
+        where.append(entry.user_id == filters.user_id)
+    if filters.action:
+        where.append(entry.action == filters.action)
+    if filters.entity:
+        where.append(entry.entity == filters.entity)
+        if filters.entity_id is not None:
+            where.append(entry.entity_id == filters.entity_id)
+    start, end = filters.bounds()
+    if start is not None:
+        where.append(entry.at >= start)
+    if end is not None:
+        where.append(entry.at < end)
+    return where
+
+
+def _index_for(filters: LogFilters) -> str | None:
+    """The index SQLite walks, newest first, for these filters. With no statistics its planner
+    would take an equality's index and sort all it finds (every entry of a common action) to
+    give the newest 50; these indexes end in the id, so walking one backwards yields the page
+    in order and stops there. The record's index is the narrowest; a period alone walks `at`."""
+    if filters.entity and filters.entity_id is not None:
+        return "ix_audit_entry_record"
+    if filters.user_id is not None and filters.user_id != NO_USER:
+        return "ix_audit_entry_user"
+    if filters.action:
+        return "ix_audit_entry_action"
+    return None
+
+
+def _rows_query(filters: LogFilters, before_id: int | None, size: int) -> Select[AuditEntry, str]:
+    query = (
+        select(AuditEntry, User.username)
+        .outerjoin(User, User.id == AuditEntry.user_id)
+        .where(*_conditions(filters))
+        .order_by(AuditEntry.id.desc())
+        .limit(size)
+    )
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    index = _index_for(filters)
+    if index is not None:
+        query = query.with_hint(AuditEntry, f"INDEXED BY {index}", "sqlite")
+    return query
+
+
+def _row(entry: AuditEntry, username: str | None) -> LogRow:
+    at_utc = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
+    return LogRow(
+        id=entry.id,
+        at_utc=at_utc.astimezone(dt.UTC),
+        at=config.local_time(entry.at),
+        user_id=entry.user_id,
+        username=who(username, entry.action),
+        role=ROLE_LABELS.get(entry.role, entry.role) if entry.role else "",
+        action=ACTION_LABELS.get(entry.action, entry.action),
+        record=record_label(entry.entity, entry.entity_id),
+        summary=entry.summary or "",
+    )
+
+
+def page(
+    engine: Engine, filters: LogFilters, before_id: int | None = None, size: int = PAGE_SIZE
+) -> LogPage:
+    """The newest `size` entries matching `filters` older than `before_id` (all, without it);
+    the next page starts before the last one shown."""
+    with Session(engine) as session:
+        found = session.execute(_rows_query(filters, before_id, size + 1)).all()
+    rows = tuple(_row(entry, username) for entry, username in found[:size])
+    return LogPage(rows, rows[-1].id if len(found) > size else None)
+
+
+def entries(engine: Engine, filters: LogFilters, chunk: int = CSV_CHUNK) -> Iterator[LogRow]:
+    """Every entry matching `filters`, newest first, read `chunk` at a time."""
+    before_id = None
+    while True:
+        found = page(engine, filters, before_id, chunk)
+        yield from found.rows
+        if found.next_before is None:
+            return
+        before_id = found.next_before
+
+
+def _actions_present(session: Session) -> list[str]:
+    """The distinct actions of the trail, one index seek each (`ix_audit_entry_action`):
+    `SELECT DISTINCT` would read the whole index."""
+    found: list[str] = []
+    while True:
+        following = session.scalar(
+            select(func.min(AuditEntry.action)).where(
+                AuditEntry.action > (found[-1] if found else "")
+            )
+        )
+        if following is None:
+            return found
+        found.append(following)
+
+
+def options(engine: Engine) -> LogOptions:
+    """The choices of the Registro's filters."""
+    with Session(engine) as session:
+        users = session.execute(select(User.id, User.username).order_by(User.username)).all()
+        actions = _actions_present(session)
+    return LogOptions(
+        users=(*((id_, name) for id_, name in users), (NO_USER, NO_USER_LABEL)),
+        actions=tuple(
+            sorted(((code, ACTION_LABELS.get(code, code)) for code in actions), key=lambda a: a[1])
+        ),
+        entities=tuple(sorted(ENTITY_LABELS.items(), key=lambda item: item[1])),
+    )
+
+
+# --- The CSV
+
+CSV_HEADER = (
+    "N. voce",
+    "Data e ora (Roma)",
+    "Data e ora (UTC)",
+    "Utente",
+    "Ruolo",
+    "Azione",
+    "Oggetto",
+    "Dettagli",
+)
+
+
+def _csv_cells(row: LogRow) -> list[object]:
+    return [
+        row.id,
+        f"{formats.date(row.at.date())} {row.at:%H:%M:%S}",
+        f"{row.at_utc:%Y-%m-%dT%H:%M:%SZ}",
+        row.username,
+        row.role,
+        row.action,
+        row.record,
+        row.summary,
+    ]
+
+
+def to_csv(engine: Engine, filters: LogFilters) -> bytes:
+    """Every entry matching `filters`, newest first, as CSV for Italian Excel (';', UTF-8 with
+    BOM, like `rete.export.to_csv`), read in chunks. Every cell goes through
+    `export.spreadsheet_text`: a detail starting with "=" stays text."""
+    out = io.BytesIO()
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text, delimiter=";", lineterminator="\n")
+    writer.writerow([export.spreadsheet_text(cell) for cell in CSV_HEADER])
+    for row in entries(engine, filters):
+        writer.writerow([export.spreadsheet_text(cell) for cell in _csv_cells(row)])
+    text.flush()
+    content = out.getvalue()
+    text.detach()
+    return content
+
+
+def export_csv(engine: Engine, actor: Actor, filters: LogFilters) -> bytes:
+    """The CSV of `to_csv` for `actor`, who must be allowed the Registro; the export is itself
+    recorded in the trail (`audit_exported`, the filters as its details) before it is handed
+    out."""
+    access.require(
+        actor.role, lambda role: access.may_open(role, "registro"), "scaricare il registro"
+    )
+    content = to_csv(engine, filters)
+    audit.record_export(engine, actor, "audit_exported", filters.summary(), entity="audit")
+    return content
+
+
+def csv_file_name(today: dt.date) -> str:
+    return f"registro_accessi_{today:%Y%m%d}.csv"
+
+
+# --- Who saw a household
+
+
+@dataclass(frozen=True)
+class WhoSaw:
+    rows: tuple[LogRow, ...]  # newest first
+    more: bool  # older entries exist beyond those listed
+
+
+def _about_household(session: Session, household_id: int) -> ColumnElement[bool]:
+    """Entries about the household: its own (card opened, changed, listed by its code, erased)
+    and those of its interviews, needs and referrals (deleted interviews included)."""
+    interviews = list(
+        session.scalars(select(Interview.id).where(Interview.household_id == household_id))
+    )
+    needs = (
+        list(session.scalars(select(Need.id).where(Need.interview_id.in_(interviews))))
+        if interviews
+        else []
+    )
+    referrals = (
+        list(session.scalars(select(Referral.id).where(Referral.need_id.in_(needs))))
+        if needs
+        else []
+    )
+    entry = AuditEntry
+    about = [and_(entry.entity == "household", entry.entity_id == household_id)]
+    for kind, ids in (("interview", interviews), ("need", needs), ("referral", referrals)):
+        if ids:
+            about.append(and_(entry.entity == kind, entry.entity_id.in_(ids)))
+    return or_(*about)
+
+
+def who_saw(engine: Engine, viewer: Actor, household_id: int, limit: int = WHO_SAW_LIMIT) -> WhoSaw:
+    """Who opened this household's card, listed it or changed it (and its interviews, needs
+    and referrals), in which role and when: the newest `limit` entries. For `viewer`s allowed
+    to ask (`access.may_see_who_saw`)."""
+    access.require(viewer.role, access.may_see_who_saw, "vedere chi ha consultato un nucleo")
+    with Session(engine) as session:
+        found = session.execute(
+            select(AuditEntry, User.username)
+            .outerjoin(User, User.id == AuditEntry.user_id)
+            .where(_about_household(session, household_id))
+            .order_by(AuditEntry.id.desc())
+            .limit(limit + 1)
+        ).all()
+    rows = tuple(_row(entry, username) for entry, username in found[:limit])
+    return WhoSaw(rows, len(found) > limit)
