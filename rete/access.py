@@ -97,12 +97,28 @@ PAGES: tuple[PageSpec, ...] = (
         "La rete",
     ),
     PageSpec(
+        "utenti",
+        "pages/utenti.py",
+        "Utenti",
+        ":material/manage_accounts:",
+        frozenset({"admin"}),
+        "Amministrazione",
+    ),
+    PageSpec(
         "registro",
         "pages/registro.py",
         "Registro accessi",
         ":material/history:",
         frozenset({"admin"}),
         "Amministrazione",
+    ),
+    PageSpec(
+        "profilo",
+        "pages/profilo.py",
+        "Il mio profilo",
+        ":material/account_circle:",
+        EVERYONE,
+        "Account",
     ),
 )
 

@@ -29,7 +29,7 @@ DEMO_ACCOUNTS = (
     ("direzione", "Direzione (demo)", "direzione"),
     ("operatore", "Community manager (demo)", "operatore"),
 )
-DEMO_PASSWORD = "demo"
+DEMO_PASSWORD = auth.DEMO_PASSWORD
 OPERATOR_USERNAME = "operatore"
 
 # --- Partners: who they are
@@ -104,7 +104,7 @@ def _create_accounts(session: Session) -> int:
     for username, name, role in DEMO_ACCOUNTS:
         existing = session.scalar(select(User).where(User.username == username))
         users[username] = existing or auth.create_user(
-            session, username, name, role, DEMO_PASSWORD, allow_short_password=True
+            session, username, name, role, DEMO_PASSWORD, demo_account=True
         )
     return users[OPERATOR_USERNAME].id
 

@@ -56,18 +56,19 @@ def start_session(request: Request) -> RedirectResponse:
     if _from_another_site(request):
         log.warning("session ticket from another site refused")
         return RedirectResponse("/?accesso=scaduto", status_code=303)
+    client = auth.client_label(request.headers.get("user-agent", ""))
     try:
-        token = auth.redeem_ticket(_engine(), ticket) if ticket else None
+        redeemed = auth.redeem_ticket(_engine(), ticket, client) if ticket else None
     except ReteError:
         log.exception("session start failed")
-        token = None
-    if token is None:
+        redeemed = None
+    if redeemed is None:
         return RedirectResponse("/?accesso=scaduto", status_code=303)
     response = RedirectResponse(safe_next(request.query_params.get("next", "/")), status_code=303)
     response.set_cookie(
         auth.SESSION_COOKIE,
-        token,
-        max_age=int(auth.SESSION_ABSOLUTE.total_seconds()),
+        redeemed.token,
+        max_age=redeemed.max_age,
         path="/",
         httponly=True,
         samesite="strict",

@@ -19,13 +19,15 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rete import access, audit, readmodel
+from rete.config import SETTING_DEFAULTS
 from rete.db import bump_data_version
 from rete.errors import ConcurrentEdit, NotFound
-from rete.models import Base, utcnow
+from rete.models import Base, Setting, utcnow
 
 M = TypeVar("M", bound=Base)
 
@@ -85,6 +87,29 @@ class Write:
                 "aggiornata, poi riapplica le modifiche."
             )
         return record
+
+    def claim_setting(self, key: str, seen: str, value: str, changed_meanwhile: str) -> None:
+        """Write a setting's `value` if it still holds `seen` (what the form showed): one
+        conditional UPDATE, refused with `changed_meanwhile` (not overwritten) when someone
+        saved another value since, on SQLite as on PostgreSQL. A setting never saved is
+        inserted; two first saves at once meet on its primary key."""
+        result = self.session.execute(
+            update(Setting)
+            .where(Setting.key == key, Setting.value == seen)
+            .values(value=value, updated_by=self.actor.id, updated_at=self._now)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            return
+        stored = self.session.scalar(select(Setting.value).where(Setting.key == key))
+        if stored is not None or seen != SETTING_DEFAULTS[key]:
+            raise ConcurrentEdit(changed_meanwhile)
+        self.session.add(
+            Setting(key=key, value=value, updated_by=self.actor.id, updated_at=self._now)
+        )
+        try:
+            self.session.flush()
+        except IntegrityError as error:
+            raise ConcurrentEdit(changed_meanwhile) from error
 
     # --- The read model
 

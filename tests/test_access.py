@@ -34,9 +34,19 @@ def test_every_page_file_is_in_the_registry_and_every_registry_file_exists():
 def test_pages_for_keeps_the_registry_order_and_only_the_role_s_pages():
     workspace = ["da_seguire", "nuovo_colloquio", "colloqui", "nucleo", "segnala"]
     everyone = ["cruscotto", "riunione", "rete"]
-    assert [spec.key for spec in access.pages_for("admin")] == [*workspace, *everyone, "registro"]
-    assert [spec.key for spec in access.pages_for("operatore")] == [*workspace, *everyone]
-    assert [spec.key for spec in access.pages_for("direzione")] == everyone
+    admin = ["utenti", "registro"]
+    assert [spec.key for spec in access.pages_for("admin")] == [
+        *workspace,
+        *everyone,
+        *admin,
+        "profilo",
+    ]
+    assert [spec.key for spec in access.pages_for("operatore")] == [
+        *workspace,
+        *everyone,
+        "profilo",
+    ]
+    assert [spec.key for spec in access.pages_for("direzione")] == [*everyone, "profilo"]
     assert access.pages_for("capo") == ()
 
 

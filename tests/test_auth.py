@@ -10,6 +10,12 @@ from rete.errors import InvalidCredentials, ValidationError
 from rete.models import AuditEntry, User, UserSession
 
 
+def redeemed(engine, user) -> str:
+    result = auth.redeem_ticket(engine, auth.issue_ticket(engine, user))
+    assert result is not None
+    return result.token
+
+
 def actions(engine) -> list[str]:
     with Session(engine) as session:
         return list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
@@ -48,8 +54,10 @@ def test_a_deactivated_user_cannot_log_in(engine, cast):
 def test_a_ticket_becomes_a_session_token_once(engine, cast):
     user = auth.authenticate(engine, "olga", "password-di-prova")
     ticket = auth.issue_ticket(engine, user)
-    token = auth.redeem_ticket(engine, ticket)
-    assert token and auth.redeem_ticket(engine, ticket) is None
+    redeemed = auth.redeem_ticket(engine, ticket, "Chrome su Linux")
+    assert redeemed and auth.redeem_ticket(engine, ticket) is None
+    token = redeemed.token
+    assert 12 * 3600 - 5 <= redeemed.max_age <= 12 * 3600  # the cookie dies with the session
     assert auth.user_for_token(engine, token) == user
     with Session(engine) as session:
         stored = session.scalars(select(UserSession)).one()
@@ -67,7 +75,7 @@ def test_an_expired_ticket_is_refused(engine, cast):
 
 def test_logout_ends_the_session(engine, cast):
     user = auth.authenticate(engine, "ada", "password-di-prova")
-    token = auth.redeem_ticket(engine, auth.issue_ticket(engine, user))
+    token = redeemed(engine, user)
     auth.end_session(engine, token)
     assert auth.user_for_token(engine, token) is None
     assert actions(engine)[-1] == "logout"
@@ -75,16 +83,16 @@ def test_logout_ends_the_session(engine, cast):
 
 def test_an_idle_session_expires(engine, cast):
     user = auth.authenticate(engine, "ada", "password-di-prova")
-    token = auth.redeem_ticket(engine, auth.issue_ticket(engine, user))
+    token = redeemed(engine, user)
     with session_scope(engine) as session:
         stored = session.scalars(select(UserSession)).one()
-        stored.last_seen_at = dt.datetime.now(dt.UTC) - auth.SESSION_IDLE - dt.timedelta(minutes=1)
+        stored.last_seen_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31)
     assert auth.user_for_token(engine, token) is None
 
 
 def test_a_session_ends_when_its_user_is_deactivated(engine, cast):
     user = auth.authenticate(engine, "olga", "password-di-prova")
-    token = auth.redeem_ticket(engine, auth.issue_ticket(engine, user))
+    token = redeemed(engine, user)
     with session_scope(engine) as session:
         session.get(User, cast["olga"]).active = False
     assert auth.user_for_token(engine, token) is None
@@ -99,7 +107,10 @@ def test_an_unknown_token_finds_nobody(engine, cast):
     [
         ("x", "admin", "abbastanza-lunga", "Nome utente non valido"),
         ("nuovo", "capo", "abbastanza-lunga", "Ruolo non valido"),
-        ("nuovo", "admin", "corta", "almeno 10 caratteri"),
+        ("nuovo", "admin", "undici-cifr", "troppo corta \\(11 caratteri\\): ne servono almeno 12"),
+        ("nuovo", "admin", "x" * 129, "al massimo 128"),
+        ("nuovo", "admin", "Q1W2E3R4T5Y6", "tra le più usate"),
+        ("nuovoutente12", "admin", "NuovoUtente12", "uguale al nome utente"),
         ("dora", "admin", "abbastanza-lunga", "Esiste già"),
     ],
 )
@@ -132,9 +143,9 @@ def logged_in(engine, username: str, clock: Clock) -> str:
     """A session token, the login done at the clock's time (the ticket swapped 2 s later)."""
     ticket = auth.issue_ticket(engine, auth.authenticate(engine, username, "password-di-prova"))
     clock.advance(seconds=2)
-    token = auth.redeem_ticket(engine, ticket)
-    assert token
-    return token
+    result = auth.redeem_ticket(engine, ticket)
+    assert result
+    return result.token
 
 
 def test_a_session_ends_12_hours_after_login_however_busy_it_has_been(engine, cast, clock):
@@ -153,14 +164,14 @@ def test_a_session_ends_12_hours_after_login_however_busy_it_has_been(engine, ca
         assert session.scalars(select(UserSession)).one().ended_at is not None
 
 
-def test_a_session_left_idle_for_an_hour_ends(engine, cast, clock):
+def test_a_session_left_idle_for_half_an_hour_ends(engine, cast, clock):
     token = logged_in(engine, "ada", clock)
-    clock.advance(minutes=59)
-    assert auth.user_for_token(engine, token) is not None  # 59 minutes idle: still in
-    clock.advance(minutes=59)
-    assert auth.user_for_token(engine, token) is not None  # the last use restarted the hour
-    clock.advance(minutes=61)
-    assert auth.user_for_token(engine, token) is None  # 61 minutes idle: over
+    clock.advance(minutes=29)
+    assert auth.user_for_token(engine, token) is not None  # 29 minutes idle: still in
+    clock.advance(minutes=29)
+    assert auth.user_for_token(engine, token) is not None  # the last use restarted the clock
+    clock.advance(minutes=31)
+    assert auth.user_for_token(engine, token) is None  # 31 minutes idle: over
     clock.advance(seconds=1)
     assert auth.user_for_token(engine, token) is None  # and it stays over
     with Session(engine) as session:

@@ -31,9 +31,15 @@ def test_any_other_address_is_not_found_and_never_repeated(asked):
     assert notice == "Pagina non trovata: si è aperta la pagina iniziale."
 
 
-def test_direzione_is_refused_every_workspace_page_and_the_audit_trail():
+def test_direzione_is_refused_every_workspace_page_the_audit_trail_and_the_accounts():
     refused = {spec.key for role, spec in (p.values for p in REFUSED) if role == "direzione"}
-    assert refused == {"da_seguire", "nuovo_colloquio", "colloqui", "nucleo", "segnala", "registro"}
+    workspace = {"da_seguire", "nuovo_colloquio", "colloqui", "nucleo", "segnala"}
+    assert refused == workspace | {"registro", "utenti"}
+
+
+def test_only_the_admin_manages_accounts_and_everyone_has_a_profile():
+    assert {role for role in access.ROLES if access.may_open(role, "utenti")} == {"admin"}
+    assert {role for role in access.ROLES if access.may_open(role, "profilo")} == set(access.ROLES)
 
 
 def test_only_a_plain_single_segment_unknown_address_becomes_a_page():

@@ -77,9 +77,8 @@ def test_the_login_page_says_it_is_a_demo_and_lists_the_accounts(app):
 def test_a_wrong_password_shows_an_italian_error_and_issues_nothing(app):
     login(app, "direzione", "sbagliata")
     assert not app.exception
-    assert [e.value for e in app.error] == [
-        "Nome utente o password non corretti. Controllare e riprovare (attenzione a maiuscole e minuscole nella password)."
-    ]
+    assert [e.value for e in app.error] == [auth.WRONG_CREDENTIALS]
+    assert app.error[0].value.startswith("Nome utente o password non corretti.")
     assert app.text_input[0].value == "direzione"
 
 

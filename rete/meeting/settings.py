@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from rete import access, config, db, privacy, validation
-from rete.errors import ConcurrentEdit, ValidationError
-from rete.models import Setting, utcnow
+from rete.errors import ValidationError
 from rete.writes import Actor, write
 
 NAME_MAX = 200
@@ -87,28 +85,6 @@ CHANGED_MEANWHILE = (
 )
 
 
-def _claim(session: Session, actor: Actor, key: str, seen: str, value: str) -> None:
-    """Write `value` if the setting still holds `seen`: one conditional UPDATE, refused (not
-    overwritten) when someone saved another value since, on SQLite as on PostgreSQL. A setting
-    never saved is inserted; two first saves at once meet on its primary key."""
-    now = utcnow()
-    result = session.execute(
-        update(Setting)
-        .where(Setting.key == key, Setting.value == seen)
-        .values(value=value, updated_by=actor.id, updated_at=now)
-    )
-    if result.rowcount:  # type: ignore[attr-defined]
-        return
-    stored = session.scalar(select(Setting.value).where(Setting.key == key))
-    if stored is not None or seen != config.SETTING_DEFAULTS[key]:
-        raise ConcurrentEdit(CHANGED_MEANWHILE)
-    session.add(Setting(key=key, value=value, updated_by=actor.id, updated_at=now))
-    try:
-        session.flush()
-    except IntegrityError as error:
-        raise ConcurrentEdit(CHANGED_MEANWHILE) from error
-
-
 def save(session: Session, actor: Actor, network: str, contacts: str, seen: DeckSettings) -> None:
     """Save the network's name and the coordination's contacts, if nobody changed them since
     `seen` (what the form showed); the audit entry names the fields changed, not their text."""
@@ -127,7 +103,7 @@ def save(session: Session, actor: Actor, network: str, contacts: str, seen: Deck
         if not changed:
             return
         for key in changed:
-            _claim(session, actor, key, before[key], new[key])
+            unit.claim_setting(key, before[key], new[key], CHANGED_MEANWHILE)
         labels = {
             config.SETTING_NETWORK_NAME: "nome della rete",
             config.SETTING_COORDINATION: "contatti",

@@ -7,9 +7,10 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from rete import access, auth
+from rete import access, accounts, auth, passwords
 from rete.bootstrap import AppDatabase
-from rete.errors import InvalidCredentials
+from rete.errors import InvalidCredentials, ValidationError
+from rete.ui import forms
 from rete.ui.session import USER_KEY
 from rete.web import SESSION_PATH
 
@@ -56,10 +57,15 @@ def login_page(app_db: AppDatabase, page: str = "", *, not_found: bool = False) 
 
 
 def _login_card(app_db: AppDatabase, page: str, not_found: bool) -> None:
+    code = st.query_params.get(accounts.RESET_PARAMETER)
+    if code:
+        _choose_password(app_db, code)
+        return
     st.title("Rete · accesso")
     st.caption("La rete territoriale di ALER per gli inquilini degli alloggi pubblici.")
     if not_found:
         st.warning("Pagina non trovata: dopo l'accesso si apre la pagina iniziale.")
+    forms.show_flash()
     if st.query_params.get("accesso") == "scaduto":
         st.warning("L'accesso non è stato completato in tempo: inserire di nuovo le credenziali.")
     if app_db.demo:  # the one demo notice of this page (the other pages have chrome's banner)
@@ -88,6 +94,55 @@ def _login_card(app_db: AppDatabase, page: str, not_found: bool) -> None:
     redirect(f"{SESSION_PATH}?{target}", "Accesso in corso…")
     st.session_state[USER_KEY] = None  # the cookie, set by the route, is the only way in
     st.stop()
+
+
+RESET = "reset_"
+
+
+def _choose_password(app_db: AppDatabase, code: str) -> None:
+    """The page of a reset link: the user chooses their password (twice), then logs in."""
+    st.title("Rete · scegliere la password")
+    username = accounts.reset_user(app_db.engine, code)
+    if username is None:
+        st.error(accounts.RESET_INVALID, icon=":material/link_off:")
+        st.markdown("[Torna alla pagina di accesso](/)")
+        return
+    st.text(f"Utente: {username}")
+    st.caption(
+        f"Da {passwords.MIN_LENGTH} a {passwords.MAX_LENGTH} caratteri, nessun'altra regola: una "
+        "frase di qualche parola è facile da ricordare e difficile da indovinare. Le password più "
+        "usate non sono accettate."
+    )
+    with st.form("reset"):
+        new = st.text_input(
+            "Nuova password", type="password", key=f"{RESET}new", autocomplete="new-password"
+        )
+        forms.field_error(RESET, "new_password")
+        again = st.text_input(
+            "Ripeti la password", type="password", key=f"{RESET}again", autocomplete="new-password"
+        )
+        forms.field_error(RESET, "again")
+        submitted = st.form_submit_button("Salva la password", type="primary")
+    forms.form_error(RESET)
+    if not submitted:
+        return
+
+    def save() -> str:
+        if new != again:
+            raise ValidationError("Le due password non coincidono: riscriverle.", field="again")
+        try:
+            return accounts.complete_reset(app_db.engine, code, new)
+        except ValidationError as error:
+            if str(error) == accounts.RESET_INVALID:
+                raise
+            raise ValidationError(str(error), field="new_password") from error
+
+    if forms.attempt(RESET, save, {"new_password", "again"}) is None:
+        st.rerun()  # the message goes next to its field
+    forms.forget(RESET)
+    st.query_params.clear()
+    forms.flash("Password salvata: ora si può accedere con il nome utente e la nuova password.")
+    st.rerun()
 
 
 def needs_init_page() -> None:
