@@ -8,6 +8,7 @@ from rete import access, auth
 from rete.bootstrap import AppDatabase
 
 USER_KEY = "rete_user"  # the seam page tests set directly (AppTest cannot send cookies)
+TOKEN_KEY = "rete_test_token"  # ...or a session token, checked as the cookie's would be
 NOTICE_KEY = "rete_turned_away"  # what the home says after an address the user may not open
 
 
@@ -18,7 +19,11 @@ def current_user(app_db: AppDatabase) -> auth.CurrentUser | None:
         return auth.user_for_token(app_db.engine, token) if token else None
     if token is None:
         return None  # a browser without a session cookie
-    # Only AppTest gets here: its cookies are a mock, and page tests set the user directly.
+    # Only AppTest gets here: its cookies are a mock, and page tests set the user directly, or
+    # a token that goes through the same check as a browser's cookie.
+    test_token = st.session_state.get(TOKEN_KEY)
+    if isinstance(test_token, str):
+        return auth.user_for_token(app_db.engine, test_token)
     user = st.session_state.get(USER_KEY)
     return user if isinstance(user, auth.CurrentUser) else None
 
