@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rete.ui import database, forms, household_view, links, messages, session
+from rete.ui import accesslog_view, database, forms, household_view, links, messages, session
 from rete.workspace import households
 
 user = session.require_page("nucleo")
@@ -15,7 +15,7 @@ household_id = links.id_from_url("nucleo")
 if household_id is None:
     st.title("Scheda nucleo")
     st.caption("Cercare il nucleo per codice: la scheda mostra colloqui, bisogni e segnalazioni.")
-    household_view.search(app_db)
+    household_view.search(app_db, user)
     st.stop()
 st.query_params["nucleo"] = str(household_id)  # a card opened from the search keeps its address
 
@@ -24,5 +24,6 @@ with messages.friendly_errors():
     household_view.header(card)
     links.new_interview_link(card.code)
     household_view.edit_details(app_db, user, card, tax)
+    accesslog_view.who_saw(app_db, user, card.id)
     st.header("Colloqui, bisogni e segnalazioni")
     household_view.timeline(app_db, user, card, today)

@@ -28,7 +28,7 @@ if "nucleo" in st.query_params and f"{PREFIX}code" not in st.session_state:
     st.session_state[f"{PREFIX}code"] = st.query_params["nucleo"][:40]
 
 st.caption("Campi obbligatori: nucleo, data, canale e almeno un bisogno.")
-choice = form.household_picker(app_db, tax, PREFIX)
+choice = form.household_picker(app_db, user, tax, PREFIX)
 held_on, channel, _ = form.interview_fields(tax, PREFIX, today)
 st.header("Bisogni emersi")
 needs = form.need_rows(PREFIX, tax)

@@ -15,6 +15,7 @@ import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Select, and_, func, or_, select
@@ -23,8 +24,11 @@ from sqlalchemy.sql import ColumnElement
 
 from rete import access, audit, config, export, formats
 from rete.audit import ACTION_LABELS, ENTITY_LABELS, Actor
+from rete.filters import Filters, period_label
 from rete.models import AuditEntry, Interview, Need, Referral, User
-from rete.taxonomy import ROLE_LABELS
+from rete.taxonomy import ROLE_LABELS, Taxonomy
+from rete.workspace.followup import FollowUpFilters
+from rete.workspace.interviews import InterviewFilters
 
 PAGE_SIZE = 50
 CSV_CHUNK = 5_000  # entries read per statement while writing the CSV
@@ -354,3 +358,78 @@ def who_saw(engine: Engine, viewer: Actor, household_id: int, limit: int = WHO_S
         ).all()
     rows = tuple(_row(entry, username) for entry, username in found[:limit])
     return WhoSaw(rows, len(found) > limit)
+
+
+# --- What a list of personal data records when it is seen (`audit.record_list_view`)
+
+
+def _named(label: str, ids: tuple[int, ...] | tuple[str, ...], names: dict[Any, str]) -> str:
+    return f"{label}: " + ", ".join(names.get(id_, f"n. {id_}") for id_ in ids)
+
+
+def interviews_summary(filters: InterviewFilters, tax: Taxonomy, page_number: int) -> str:
+    """«Colloqui» as seen: its filters and page. The household code typed is never written
+    (a list of one household's interviews names the household as its record instead)."""
+    places = {id_: f"{name} ({town})" for id_, name, town in tax.neighbourhoods}
+    parts = []
+    if filters.start is not None:
+        parts.append(f"dal {formats.date(filters.start)}")
+    if filters.end is not None:
+        parts.append(f"al {formats.date(filters.end)}")
+    if filters.neighbourhood_ids:
+        parts.append(_named("quartieri", filters.neighbourhood_ids, places))
+    if filters.area_ids:
+        parts.append(_named("aree", filters.area_ids, {a.id: a.name for a in tax.areas}))
+    if filters.channel_codes:
+        parts.append(_named("canali", filters.channel_codes, dict(tax.channels)))
+    if filters.open_only:
+        parts.append("solo con bisogni aperti")
+    if filters.household_code.strip():
+        parts.append("un nucleo per codice")
+    return "; ".join([*(parts or ["nessun filtro"]), f"pagina {page_number + 1}"])
+
+
+def followup_summary(
+    filters: FollowUpFilters, tax: Taxonomy, partners: dict[int, str], page_number: int
+) -> str:
+    """«Da seguire» as seen: its filters (partners by name) and page."""
+    places = {id_: f"{name} ({town})" for id_, name, town in tax.neighbourhoods}
+    parts = []
+    if filters.partner_ids:
+        parts.append(_named("enti", filters.partner_ids, partners))
+    if filters.area_ids:
+        parts.append(_named("aree", filters.area_ids, {a.id: a.name for a in tax.areas}))
+    if filters.neighbourhood_ids:
+        parts.append(_named("quartieri", filters.neighbourhood_ids, places))
+    return "; ".join([*(parts or ["nessun filtro"]), f"pagina {page_number + 1}"])
+
+
+SEARCH_PLACES = {
+    "card": "scheda nucleo",
+    "interview": "nuovo colloquio",
+    "referral": "segnalazione a un ente",
+}
+
+
+def search_summary(where: str) -> str:
+    """A type-ahead's results (codes and neighbourhoods) as seen: where, never what was typed
+    (it is the start of a household code)."""
+    return f"risultati della ricerca per codice ({SEARCH_PLACES[where]})"
+
+
+def dashboard_summary(filename: str, filters: Filters) -> str:
+    """A Cruscotto file as exported: its name, the period and the other filters (places and
+    needs by number, as the URL names them)."""
+    parts = [filename, f"periodo: {period_label(filters.period, filters.start, filters.end)}"]
+    if filters.municipalities:
+        parts.append("comuni: " + ", ".join(filters.municipalities))
+    for label, ids in (
+        ("quartieri", filters.neighbourhood_ids),
+        ("aree", filters.area_ids),
+        ("bisogni", filters.category_ids),
+    ):
+        if ids:
+            parts.append(f"{label} n. " + ", ".join(map(str, ids)))
+    if filters.channel_codes:
+        parts.append("canali: " + ", ".join(filters.channel_codes))
+    return "; ".join(parts)

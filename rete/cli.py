@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from rete import access, auth, bootstrap, demo, hsds
+from rete import access, audit, auth, bootstrap, demo, hsds
 from rete.config import load_settings
 from rete.db import check_schema, get_engine, schema_state, session_scope, upgrade
 from rete.errors import ReteError
@@ -133,7 +133,11 @@ def cmd_export_hsds(args: argparse.Namespace) -> str:
     Example: python -m rete export-hsds rete-enti.zip
     """
     path = Path(args.out)
-    count = hsds.export_file(_filled_engine(), path)
+    engine = _filled_engine()
+    count = hsds.export_file(engine, path)
+    kind = "JSON" if path.suffix.lower() == ".json" else "zip di CSV"
+    what = f"Open Referral ({kind}), da riga di comando: {count} enti"  # no path: it may say who
+    audit.record_export(engine, SYSTEM, "directory_exported", what, entity="directory")
     return f"Elenco della rete esportato in {path} (HSDS 3.0): {count} enti."
 
 

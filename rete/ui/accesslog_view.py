@@ -6,14 +6,27 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import Engine
 
-from rete import access, accesslog, formats
+from rete import access, accesslog, audit, auth, directory, formats
 from rete.accesslog import LogFilters, LogOptions, LogPage, LogRow
 from rete.bootstrap import AppDatabase
+from rete.config import load_settings
+from rete.db import get_engine
+from rete.errors import PermissionDenied
+from rete.filters import Filters
+from rete.taxonomy import Taxonomy
+from rete.ui import database, session, sidebar
+from rete.workspace.followup import FollowUpFilters, FollowUpPage
+from rete.workspace.households import HouseholdSummary
+from rete.workspace.interviews import InterviewFilters, InterviewPage
 from rete.writes import Actor
+
+FileMaker = Callable[[], bytes]
 
 PAGES_KEY = "al_pages"  # the `before_id` of each page reached: the first is None
 FILTERS_KEY = "al_filters"
@@ -314,3 +327,98 @@ def who_saw(app_db: AppDatabase, user: Actor, household_id: int) -> None:
             )
         elif found.more:
             st.caption("Il Registro accessi è consultabile dall'amministratore.")
+
+
+# --- Lists of personal data, recorded when seen (`audit.record_list_view`: once per user,
+# list and filters every few minutes, so a rerun does not flood the trail). An empty list
+# showed nothing and records nothing.
+
+
+def interviews_seen(
+    app_db: AppDatabase,
+    user: Actor,
+    tax: Taxonomy,
+    chosen: InterviewFilters,
+    found: InterviewPage,
+) -> None:
+    """«Colloqui» seen: its filters and page; filtered by a household's code, that household."""
+    if found.rows.empty:
+        return
+    household = int(found.rows["household_id"].iloc[0]) if chosen.household_code.strip() else None
+    audit.record_list_view(
+        app_db.engine,
+        user,
+        "interviews_listed",
+        accesslog.interviews_summary(chosen, tax, found.page),
+        entity=None if household is None else "household",
+        entity_id=household,
+    )
+
+
+def deleted_interviews_seen(app_db: AppDatabase, user: Actor, found: InterviewPage) -> None:
+    """The administrator's list of deleted interviews seen: its page."""
+    if not found.rows.empty:
+        audit.record_list_view(
+            app_db.engine, user, "deleted_interviews_listed", f"pagina {found.page + 1}"
+        )
+
+
+def followup_seen(
+    app_db: AppDatabase, user: Actor, chosen: FollowUpFilters, found: FollowUpPage
+) -> None:
+    """«Da seguire» seen: its filters and page."""
+    if found.rows.empty:
+        return
+    partners = dict(directory.active_partners(app_db.engine)) if chosen.partner_ids else {}
+    summary = accesslog.followup_summary(chosen, database.taxonomy(app_db), partners, found.page)
+    audit.record_list_view(app_db.engine, user, "followup_listed", summary)
+
+
+def households_seen(
+    app_db: AppDatabase, user: Actor, where: str, matches: Sequence[HouseholdSummary]
+) -> None:
+    """A type-ahead's households seen (codes and neighbourhoods), `where` being one of
+    `accesslog.SEARCH_PLACES`; one household alone is named as the record."""
+    if not matches:
+        return
+    one = matches[0].id if len(matches) == 1 else None
+    audit.record_list_view(
+        app_db.engine,
+        user,
+        "households_searched",
+        accesslog.search_summary(where),
+        entity=None if one is None else "household",
+        entity_id=one,
+    )
+
+
+# --- Exports: a download button's file made on the click, and recorded then
+
+
+def recorded(
+    make: FileMaker, engine: Engine, user: Actor, action: str, summary: str, entity: str
+) -> FileMaker:
+    """`make` for a download button's `data`: Streamlit calls it when the user clicks (a
+    deferred download), so the file is made only then, and the export is recorded in the
+    trail (who, which file, which filters) once it is made, as the meeting's files are.
+    Everything it needs is taken now, on the run that draws the button: the click's call runs
+    outside the script, without its session state."""
+
+    def file() -> bytes:
+        content = make()
+        audit.record_export(engine, user, action, summary, entity=entity)
+        return content
+
+    return file
+
+
+def dashboard_file(make: FileMaker, filename: str) -> FileMaker:
+    """A Cruscotto chart's CSV (`rete.downloads`), recorded as `dashboard_exported` with the
+    file's name and the sidebar's filters, for the user of this run."""
+    user = st.session_state.get(session.USER_KEY)
+    filters = st.session_state.get(sidebar.LAST_FILTERS_KEY)
+    if not isinstance(user, auth.CurrentUser) or not isinstance(filters, Filters):
+        raise PermissionDenied("Scaricamento non disponibile: accedere di nuovo a Rete.")
+    engine = get_engine(load_settings().database_url)
+    summary = accesslog.dashboard_summary(filename, filters)
+    return recorded(make, engine, user, "dashboard_exported", summary, "dashboard")

@@ -23,7 +23,7 @@ from rete.filters import (
     month_span,
 )
 from rete.taxonomy import Taxonomy
-from rete.ui import sidebar
+from rete.ui import accesslog_view, sidebar
 from rete.ui.database import current_version, engine_url
 from rete.ui.forms import plain
 
@@ -183,7 +183,8 @@ def chart_block(
 ) -> None:
     """The chart `build(frame, *args, **options)` (at the «Presenta» scale when it is on), or a
     friendly message when there is nothing to draw, and its data as a CSV file
-    (`rete.downloads`), made only when someone downloads it."""
+    (`rete.downloads`), made only when someone downloads it, and recorded then in the access
+    log."""
     name = f"{build.__module__}.{build.__qualname__}"
     chosen = tuple(sorted({**(options or {}), "presenting": presenting()}.items()))
     figure = None if frame.empty else _figure(name, build, frame, chosen, *args)
@@ -193,7 +194,7 @@ def chart_block(
     st.plotly_chart(figure, config=PLOTLY_CONFIG, theme=None, key=f"chart_{key}")
     st.download_button(
         "Scarica i dati (CSV)",
-        data=csv,
+        data=accesslog_view.dashboard_file(csv, filename),
         file_name=filename,
         mime="text/csv",
         icon=":material/download:",

@@ -18,7 +18,7 @@ from rete.directory import excel
 from rete.errors import ConcurrentEdit
 from rete.hsds import ImportPreview
 from rete.hsds.plan import ADD, SKIP, UNCHANGED, UPDATE
-from rete.ui import forms
+from rete.ui import accesslog_view, forms
 from rete.ui.forms import plain
 from rete.writes import Actor
 
@@ -35,10 +35,17 @@ def exchange(app_db: AppDatabase, user: Actor, today: dt.date) -> None:
         "leggono altri elenchi e piattaforme."
     )
     stamp = today.strftime("%Y%m%d")
+
+    def recorded(make: accesslog_view.FileMaker, what: str) -> accesslog_view.FileMaker:
+        # Made on the click and recorded then, in the access log.
+        return accesslog_view.recorded(
+            make, app_db.engine, user, "directory_exported", what, "directory"
+        )
+
     downloads = st.container(horizontal=True)
     downloads.download_button(
         "Open Referral (zip di CSV)",
-        data=lambda: hsds.export_zip(app_db.engine),
+        data=recorded(lambda: hsds.export_zip(app_db.engine), "Open Referral (zip di CSV)"),
         file_name=f"rete_enti_hsds_{stamp}.zip",
         mime="application/zip",
         icon=":material/folder_zip:",
@@ -46,7 +53,7 @@ def exchange(app_db: AppDatabase, user: Actor, today: dt.date) -> None:
     )
     downloads.download_button(
         "Open Referral (JSON)",
-        data=lambda: hsds.export_json(app_db.engine),
+        data=recorded(lambda: hsds.export_json(app_db.engine), "Open Referral (JSON)"),
         file_name=f"rete_enti_hsds_{stamp}.json",
         mime="application/json",
         icon=":material/data_object:",
@@ -54,7 +61,7 @@ def exchange(app_db: AppDatabase, user: Actor, today: dt.date) -> None:
     )
     downloads.download_button(
         "Referenti (Excel)",
-        data=lambda: excel.directory_workbook(app_db.engine),
+        data=recorded(lambda: excel.directory_workbook(app_db.engine), "Referenti (Excel)"),
         file_name=f"rete_referenti_{stamp}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table:",

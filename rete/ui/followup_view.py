@@ -11,7 +11,7 @@ import streamlit as st
 from rete import directory, formats, referrals
 from rete.bootstrap import AppDatabase
 from rete.taxonomy import Taxonomy
-from rete.ui import forms, links, referral_widgets
+from rete.ui import accesslog_view, forms, links, referral_widgets
 from rete.ui.forms import plain
 from rete.workspace import followup
 from rete.workspace.followup import FollowUpFilters
@@ -46,6 +46,7 @@ def worklist(app_db: AppDatabase, user: Actor, chosen: FollowUpFilters, today: d
     if page.rows.empty:
         st.info("Nessuna segnalazione aperta con questi filtri.", icon=":material/done_all:")
         return
+    accesslog_view.followup_seen(app_db, user, chosen, page)
     for row in page.rows.to_dict("records"):
         _card(app_db, user, row, today)
     _pager(page)

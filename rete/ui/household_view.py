@@ -20,7 +20,7 @@ from rete.taxonomy import (
     SEVERITY_LABELS,
     Taxonomy,
 )
-from rete.ui import forms, links, referral_widgets
+from rete.ui import accesslog_view, forms, links, referral_widgets
 from rete.ui.forms import plain
 from rete.ui.interview_form import contact_fields, household_fields
 from rete.workspace import households
@@ -43,8 +43,9 @@ REFERRAL_COLOURS = {
 EDIT_FIELDS = {"code", "neighbourhood", "members", "full_name", "phone", "email"}
 
 
-def search(app_db: AppDatabase) -> None:
-    """Find a household by code, as the user types; each match is a link to its card."""
+def search(app_db: AppDatabase, user: Actor) -> None:
+    """Find a household by code, as the user types; each match is a link to its card (the
+    matches seen are recorded in the access log)."""
     text = st.text_input(
         "Cerca un nucleo per codice",
         key="card_search",
@@ -58,6 +59,7 @@ def search(app_db: AppDatabase) -> None:
     if not matches:
         st.info("Nessun nucleo con un codice che inizia così.", icon=":material/search_off:")
         links.new_interview_link(text.strip().upper())
+    accesslog_view.households_seen(app_db, user, "card", matches)
     for match in matches:
         links.household_link(match.id, plain(f"{match.code} · {match.neighbourhood}"))
 

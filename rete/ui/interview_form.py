@@ -19,7 +19,7 @@ from rete.db import session_scope
 from rete.errors import ValidationError
 from rete.records import NeedInput
 from rete.taxonomy import SEVERITY_LABELS, Taxonomy
-from rete.ui import forms
+from rete.ui import accesslog_view, forms
 from rete.workspace import households
 from rete.writes import Actor
 
@@ -154,9 +154,12 @@ class HouseholdChoice:
     contact: records.ContactInput | None
 
 
-def household_picker(app_db: AppDatabase, tax: Taxonomy, prefix: str) -> HouseholdChoice | None:
+def household_picker(
+    app_db: AppDatabase, user: Actor, tax: Taxonomy, prefix: str
+) -> HouseholdChoice | None:
     """Type the code and press Enter: an existing household is offered, never duplicated; an
-    unknown code opens the new household's fields."""
+    unknown code opens the new household's fields. The households offered are recorded in the
+    access log."""
     form = prefix
     code = st.text_input(
         "Codice del nucleo",
@@ -172,6 +175,7 @@ def household_picker(app_db: AppDatabase, tax: Taxonomy, prefix: str) -> Househo
     if not code.strip():
         return None
     matches = households.find_households(app_db.engine, code)
+    accesslog_view.households_seen(app_db, user, "interview", matches)
     exact = [match for match in matches if match.code == code.strip().upper()]
     options = {match.id: f"{match.code} · {match.neighbourhood}" for match in matches}
     if not exact:

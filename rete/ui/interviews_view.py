@@ -8,7 +8,7 @@ import zlib
 
 import streamlit as st
 
-from rete import access, records
+from rete import access, audit, records
 from rete.bootstrap import AppDatabase
 from rete.db import session_scope
 from rete.taxonomy import Taxonomy
@@ -121,6 +121,8 @@ def editor(
 ) -> None:
     """Correct one interview; delete it after a confirmation; restore it (administrator)."""
     draft = interviews.interview_draft(app_db.engine, interview_id)
+    # Its notes and household: a reading of personal data, in the access log.
+    audit.record_access(app_db.engine, user, "interview_viewed", "interview", draft.id)
     prefix = f"ed{draft.id}_"
     version = forms.opened_version(prefix, draft.version)
     with st.container(border=True):

@@ -7,12 +7,12 @@ import datetime as dt
 
 import streamlit as st
 
-from rete import directory, formats, referrals
+from rete import audit, directory, formats, referrals
 from rete.bootstrap import AppDatabase
 from rete.db import session_scope
 from rete.directory import ContactCard, Proposal
 from rete.taxonomy import NEED_STATUS_LABELS, SEVERITY_LABELS
-from rete.ui import forms, links
+from rete.ui import accesslog_view, forms, links
 from rete.ui.forms import plain
 from rete.workspace import households
 from rete.workspace.households import NeedSummary
@@ -29,7 +29,10 @@ REFERRAL_CHANNELS = {
 
 
 def need_summary(app_db: AppDatabase, user: Actor, need_id: int) -> NeedSummary:
-    return households.need_summary(app_db.engine, user, need_id)
+    """The need the form sends, with its household's code: a reading, in the access log."""
+    need = households.need_summary(app_db.engine, user, need_id)
+    audit.record_access(app_db.engine, user, "need_viewed", "need", need_id)
+    return need
 
 
 def need_for_partner(app_db: AppDatabase, user: Actor, partner_id: int) -> None:
@@ -57,6 +60,7 @@ def need_for_partner(app_db: AppDatabase, user: Actor, partner_id: int) -> None:
         st.info("Nessun nucleo con un codice che inizia così.", icon=":material/search_off:")
         return
     if len(matches) > 1:
+        accesslog_view.households_seen(app_db, user, "referral", matches)
         st.caption("Più nuclei iniziano così: scrivere il codice intero.")
         for match in matches:
             st.markdown(plain(f"{match.code} · {match.neighbourhood}"))
