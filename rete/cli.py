@@ -231,6 +231,31 @@ def cmd_deck(args: argparse.Namespace) -> str:
     )
 
 
+def cmd_backup(args: argparse.Namespace) -> str:
+    """Copia di sicurezza del database SQLite, anche con Rete avviata: una copia coerente in un
+    file nuovo, verificata con il controllo di integrità e annotata nel registro attività.
+    Con PostgreSQL usare pg_dump (README, «Backup and restore»).
+
+    Example: python -m rete backup backup/rete-2026-02-25.db
+    """
+    from rete import backup
+
+    return backup.backup(load_settings().database_url, Path(args.out)).summary()
+
+
+def cmd_restore(args: argparse.Namespace) -> str:
+    """Ripristina il database SQLite da un backup: rifiuta un file danneggiato, non di Rete o di
+    una versione più recente; conserva il database attuale accanto, con data e ora nel nome;
+    aggiorna lo schema se il backup è precedente. Fermare Rete prima. Con PostgreSQL usare
+    pg_restore (README, «Backup and restore»).
+
+    Example: python -m rete restore backup/rete-2026-02-25.db
+    """
+    from rete import backup
+
+    return backup.restore(load_settings().database_url, Path(args.backup)).summary()
+
+
 def _editor(engine: Engine, username: str) -> auth.CurrentUser:
     with session_scope(engine) as session:
         user = session.scalar(select(User).where(User.username == username, User.active))
@@ -305,6 +330,12 @@ def build_parser() -> argparse.ArgumentParser:
     deck.add_argument("--from", dest="start", metavar="AAAA-MM", help="primo mese")
     deck.add_argument("--to", dest="end", metavar="AAAA-MM", help="ultimo mese")
     deck.add_argument("--municipality", metavar="COMUNE", help="solo i quartieri di un comune")
+
+    backup_cmd = add("backup", cmd_backup)
+    backup_cmd.add_argument("out", metavar="OUT", help="file del backup da creare (non esistente)")
+
+    restore_cmd = add("restore", cmd_restore)
+    restore_cmd.add_argument("backup", metavar="IN", help="file creato con `backup`")
     return parser
 
 

@@ -29,6 +29,8 @@ def test_every_command_has_help_with_an_example():
         "export-hsds",
         "import-hsds",
         "deck",
+        "backup",
+        "restore",
     }
     for name, sub in commands().items():
         assert sub.description, name
