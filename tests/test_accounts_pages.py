@@ -167,7 +167,7 @@ def test_the_reset_link_lets_the_user_choose_a_password_then_log_in(url):
     app = AppTest.from_file(APP, default_timeout=TIMEOUT)
     app.query_params[accounts.RESET_PARAMETER] = code
     app.run()
-    assert app.title[0].value == "Rete · scegliere la password"
+    assert app.title[0].value == "Rete · nuova password"
     assert "Utente: operatore" in shown(app)
     app.text_input(key="reset_new").input("password")
     app.text_input(key="reset_again").input("password")

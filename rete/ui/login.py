@@ -101,7 +101,7 @@ RESET = "reset_"
 
 def _choose_password(app_db: AppDatabase, code: str) -> None:
     """The page of a reset link: the user chooses their password (twice), then logs in."""
-    st.title("Rete · scegliere la password")
+    st.title("Rete · nuova password")
     username = accounts.reset_user(app_db.engine, code)
     if username is None:
         st.error(accounts.RESET_INVALID, icon=":material/link_off:")

@@ -78,7 +78,10 @@ def user_table(rows: list[accounts.UserRow]) -> accounts.UserRow | None:
         on_select="rerun",
         selection_mode="single-row",
         key="users_table",
-        column_config={"Sessioni aperte": st.column_config.NumberColumn(format="%d", width=130)},
+        column_config={
+            "Stato": st.column_config.TextColumn(width="medium"),
+            "Sessioni aperte": st.column_config.NumberColumn(format="%d", width=130),
+        },
     )
     chosen = selection.selection.rows if selection else []
     st.caption("Selezionare un utente per cambiarne il ruolo, reimpostarne la password e altro.")
@@ -115,6 +118,11 @@ def user_panel(engine: Engine, admin: auth.CurrentUser, row: accounts.UserRow) -
         )
         forms.form_error(ACTION)
         itself = row.id == admin.id
+        if itself:
+            st.caption(
+                "Il proprio ruolo e la disattivazione del proprio accesso li gestisce un altro "
+                "amministratore."
+            )
         role_column, reset_column = st.columns(2)
         with role_column:
             role = st.selectbox(
@@ -124,7 +132,6 @@ def user_panel(engine: Engine, admin: auth.CurrentUser, row: accounts.UserRow) -
                 format_func=lambda code: ROLE_LABELS.get(code, code),
                 key=f"users_role_{row.id}",
                 disabled=itself,
-                help="Il proprio ruolo lo cambia un altro amministratore." if itself else None,
             )
             if st.button("Cambia ruolo", key="users_role_save", disabled=role == row.role):
                 _act(
@@ -181,7 +188,6 @@ def _activation(
         "Confermo la disattivazione",
         key=f"users_sure_{row.id}",
         disabled=itself,
-        help="Non si può disattivare sé stessi." if itself else None,
     )
     if st.button("Disattiva", key="users_deactivate", disabled=itself or not sure):
         _act(
@@ -196,7 +202,7 @@ def new_user_form(engine: Engine, admin: auth.CurrentUser) -> None:
     with st.expander("Nuovo utente", icon=":material/person_add:"):
         with st.form("users_new", border=False):
             username = st.text_input(
-                "Nome utente", key=f"{NEW}username", help="Per esempio «mrossi»: minuscole."
+                "Nome utente", key=f"{NEW}username", placeholder="per esempio mrossi"
             )
             forms.field_error(NEW, "username")
             name = st.text_input("Nome e cognome", key=f"{NEW}name", max_chars=120)
@@ -252,7 +258,7 @@ def settings_form(engine: Engine, admin: auth.CurrentUser) -> None:
                 )
             st.caption(
                 "I nuclei senza attività da più anni di quelli indicati vengono anonimizzati da "
-                "`python -m rete retention` (contatti e note tolti, i conteggi restano). Il "
+                "il comando «python -m rete retention» (contatti e note tolti, i conteggi restano). Il "
                 "registro accessi si conserva almeno 24 mesi."
             )
             submitted = st.form_submit_button("Salva le impostazioni")
