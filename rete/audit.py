@@ -56,6 +56,8 @@ ACTION_LABELS = {
     "partner_deleted": "ente eliminato",
     "meeting_exported": "riunione esportata",
     "meeting_settings_changed": "dati della riunione modificati",
+    "household_erased": "dati personali del nucleo cancellati",
+    "audit_purged": "registro: voci scadute eliminate",
     "database_backed_up": "backup del database",
     "database_restored": "database ripristinato da un backup",
     # The access log: reads of personal data and exports (rete.accesslog)

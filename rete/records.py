@@ -35,6 +35,8 @@ from rete.writes import Actor, as_editor, write
 
 # A pseudonymous tenancy code such as VA-000123: plain ASCII, so it prints and sorts everywhere.
 HOUSEHOLD_CODE = re.compile(r"^[A-Z0-9][A-Z0-9./_-]{0,39}$")
+# The codes of households whose personal data were erased (`workspace.erasure`): no other.
+ERASED_CODE_PREFIX = "CANC-"
 MAX_MEMBERS = 30
 NOTES_MAX = 4000
 MAX_NEEDS = 50
@@ -85,6 +87,15 @@ def clean_household_code(code: str) -> str:
     return cleaned
 
 
+def _check_not_reserved(code: str) -> None:
+    if code.startswith(ERASED_CODE_PREFIX):
+        raise ValidationError(
+            f"I codici che iniziano con «{ERASED_CODE_PREFIX}» sono dei nuclei i cui dati "
+            "personali sono stati cancellati: usare il codice del contratto.",
+            field="code",
+        )
+
+
 # --- Households
 
 
@@ -94,6 +105,7 @@ def create_household(
     """A new household, known by its pseudonymous code (e.g. the tenancy code)."""
     with as_editor(session, actor) as unit:
         code = clean_household_code(data.code)
+        _check_not_reserved(code)
         if session.scalar(select(Household.id).where(Household.code == code)) is not None:
             raise ValidationError(
                 f"Esiste già un nucleo con codice «{code}»: sceglierlo dall'elenco invece di "
@@ -130,6 +142,14 @@ def update_household(
     with as_editor(session, actor) as unit:
         household = unit.claim(Household, household_id, version, "il nucleo")
         code = clean_household_code(data.code)
+        if household.erased_at is not None and code != household.code:
+            raise ValidationError(
+                "I dati personali di questo nucleo sono stati cancellati: il suo codice non "
+                "si può cambiare (tornerebbe a indicare un contratto).",
+                field="code",
+            )
+        if code != household.code:
+            _check_not_reserved(code)
         taken = session.scalar(
             select(Household.id).where(Household.code == code, Household.id != household_id)
         )
@@ -181,6 +201,12 @@ def _save_contact(session: Session, household_id: int, contact: ContactInput | N
         if row is not None:
             session.delete(row)
         return
+    household = session.get(Household, household_id)
+    if household is not None and household.erased_at is not None:
+        raise ValidationError(
+            "I dati personali di questo nucleo sono stati cancellati: non si possono "
+            "aggiungere recapiti. Se l'inquilino torna, registrarlo come nuovo nucleo."
+        )
     if row is None:
         session.add(HouseholdContact(household_id=household_id, **values))
     else:

@@ -17,9 +17,10 @@ from rete.db import session_scope
 from rete.directory import edit
 from rete.errors import PermissionDenied
 from rete.models import AuditEntry, Category, Contact, Interview, Need, Partner, Referral, User
+from rete.workspace import erasure
 
 TODAY = dt.date(2026, 11, 25)
-WRITER_MODULES = (records, referrals, taxonomy, edit)
+WRITER_MODULES = (records, referrals, taxonomy, edit, erasure)
 
 
 @pytest.fixture
@@ -241,6 +242,16 @@ WRITERS: dict[str, tuple[str, Call]] = {
     "set_category_active": (
         "admin",
         lambda s, who, w: taxonomy.set_category_active(s, who, w["codes"]["ABI07"], False),
+    ),
+    "erase_household": (
+        "admin",
+        lambda s, who, w: erasure.erase_household(
+            s, who, w["household"], version_of(s, records.Household, w["household"]), "request"
+        ),
+    ),
+    "erase_households": (
+        "admin",
+        lambda s, who, w: erasure.erase_households(s, who, [w["household"]], "retention"),
     ),
 }
 

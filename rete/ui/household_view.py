@@ -21,9 +21,10 @@ from rete.taxonomy import (
     Taxonomy,
 )
 from rete.ui import accesslog_view, forms, links, referral_widgets
+from rete.ui.erasure_view import erase_panel
 from rete.ui.forms import plain
 from rete.ui.interview_form import contact_fields, household_fields
-from rete.workspace import households
+from rete.workspace import erasure, households
 from rete.workspace.households import HouseholdCard, NeedCard, ReferralCard
 from rete.writes import Actor
 
@@ -82,6 +83,8 @@ def header(card: HouseholdCard) -> None:
             + (f" · con {', '.join(flags)}" if flags else "")
         )
     )
+    if card.erased_at is not None:
+        st.info(f"{erasure.erased_label(card.erased_at)}.", icon=":material/person_off:")
     if card.contact is not None:
         with st.container(border=True):
             st.markdown("**Recapiti** (solo community manager e amministratore)")
@@ -109,10 +112,11 @@ def edit_details(app_db: AppDatabase, user: Actor, card: HouseholdCard, tax: Tax
                 st.session_state[f"{form}full_name"] = card.contact.full_name or ""
                 st.session_state[f"{form}phone"] = card.contact.phone or ""
                 st.session_state[f"{form}email"] = card.contact.email or ""
-        code = st.text_input("Codice del nucleo", key=f"{form}code", max_chars=40)
+        erased = card.erased_at is not None  # its code stays, no contact block comes back
+        code = st.text_input("Codice del nucleo", key=f"{form}code", max_chars=40, disabled=erased)
         forms.field_error(form, "code")
         data = household_fields(tax, form, code)
-        contact = contact_fields(form, form)
+        contact = None if erased else contact_fields(form, form)
         forms.form_error(form)
         if st.button("Salva i dati del nucleo", type="primary", key=f"{form}save"):
 
@@ -133,6 +137,7 @@ def edit_details(app_db: AppDatabase, user: Actor, card: HouseholdCard, tax: Tax
                 forms.flash("Dati del nucleo salvati.")
             st.rerun()
         forms.changed_meanwhile(form, version, card.version, "questo nucleo")
+    erase_panel(app_db, user, card)
 
 
 def timeline(app_db: AppDatabase, user: Actor, card: HouseholdCard, today: dt.date) -> None:

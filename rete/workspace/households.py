@@ -150,6 +150,7 @@ class HouseholdCard:
     has_disability: bool
     contact: ContactBlock | None  # None: not shown to this role, or none recorded
     interviews: tuple[InterviewCard, ...] = field(default=())  # newest first
+    erased_at: dt.datetime | None = None  # its personal data erased (`workspace.erasure`)
 
 
 def household_card(engine: Engine, viewer: Actor, household_id: int) -> HouseholdCard:
@@ -179,6 +180,7 @@ def household_card(engine: Engine, viewer: Actor, household_id: int) -> Househol
             has_disability=household.has_disability,
             contact=contact,
             interviews=_interviews(session, household_id, access.may_see_deleted(viewer.role)),
+            erased_at=household.erased_at,
         )
     audit.record_access(engine, viewer, "household_viewed", "household", household_id)
     return card
