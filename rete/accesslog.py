@@ -284,7 +284,9 @@ def to_csv(engine: Engine, filters: LogFilters) -> bytes:
     `export.spreadsheet_text`: a detail starting with "=" stays text."""
     out = io.BytesIO()
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text, delimiter=";", lineterminator="\n")
+    # CRLF: the csv module then quotes a detail holding a carriage return, which with "\n" it
+    # wrote bare, and a spreadsheet took for a new row (that could start with "=").
+    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
     writer.writerow([export.spreadsheet_text(cell) for cell in CSV_HEADER])
     for row in entries(engine, filters):
         writer.writerow([export.spreadsheet_text(cell) for cell in _csv_cells(row)])

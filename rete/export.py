@@ -24,8 +24,23 @@ def runnable(value: object) -> bool:
 
 def spreadsheet_text(value: object) -> object:
     """For a CSV cell: a text a spreadsheet could run is written with a leading apostrophe,
-    which makes the cell plain text; anything else as it is."""
-    return "'" + value if runnable(value) and isinstance(value, str) else value
+    which makes the cell plain text; anything else as it is. A text that already looks guarded
+    («'=1») gets one more, so that `unguarded` gives every text back as it was."""
+    if isinstance(value, str) and (runnable(value) or _behind_apostrophes(value)):
+        return "'" + value
+    return value
+
+
+def unguarded(cell: str) -> str:
+    """A CSV cell read back as it was before `spreadsheet_text` (an import of a file Rete
+    wrote): one apostrophe less before a text a spreadsheet could run, «'+39 0332…» is
+    «+39 0332…»; `unguarded(spreadsheet_text(text)) == text` for every text."""
+    return cell[1:] if _behind_apostrophes(cell) else cell
+
+
+def _behind_apostrophes(text: str) -> bool:
+    """«'=1», «''+39»: apostrophes before a text a spreadsheet could run."""
+    return text.startswith("'") and runnable(text.lstrip("'"))
 
 
 def append_xlsx_row(sheet: Any, values: Sequence[object]) -> None:
@@ -69,7 +84,11 @@ def to_csv(
             table[column] = values.astype("Int64")
         elif not pd.api.types.is_numeric_dtype(values):
             table[column] = values.map(spreadsheet_text)
-    text: str = table.rename(columns=dict(columns)).to_csv(index=False, sep=";", decimal=",")
+    # CRLF as RFC 4180 says: the csv module then quotes a text holding a carriage return,
+    # which with "\n" it wrote bare, and a reader took for the end of the row.
+    text: str = table.rename(columns=dict(columns)).to_csv(
+        index=False, sep=";", decimal=",", lineterminator="\r\n"
+    )
     return text.encode("utf-8-sig")
 
 

@@ -24,7 +24,7 @@ import json
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from rete.export import FORMULA_STARTS
+from rete.export import unguarded
 from rete.hsds import descriptor
 from rete.hsds.read_json import read_json
 from rete.hsds.source import NotHsds, Origin, Record, Source, keep
@@ -237,17 +237,10 @@ def _csv_records(data: bytes, file: str, resource: str, renames: dict[str, str])
             if not any(cell.strip() for cell in cells):
                 continue
             values = {
-                renames.get(column, column): _unguarded(cell)
+                renames.get(column, column): unguarded(cell)
                 for column, cell in zip(header, cells, strict=False)
             }
             records.append(Record(resource, values, Origin(file, row=number), columns))
     except csv.Error as error:  # a cell over csv's size limit, a broken quote at the end...
         raise NotHsds(f"{file}, riga {number + 1}: non si legge come CSV ({error}).") from None
     return records
-
-
-def _unguarded(cell: str) -> str:
-    """A cell as it was before the spreadsheet guard: «'+39 0332…» is «+39 0332…»."""
-    if cell.startswith("'") and cell[1:2] and cell[1:].startswith(FORMULA_STARTS):
-        return cell[1:]
-    return cell

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pptx.chart.axis import CategoryAxis
 from pptx.chart.chart import Chart as PptxChart
 from pptx.chart.data import CategoryChartData
@@ -79,7 +80,9 @@ STACKED_GAP = 25
 
 def add_chart(page: PptxSlide, chart: Chart, body: Box) -> None:
     """`chart` drawn across the page in the band `body`."""
-    labels = _category_labels(chart)
+    # A control character (a name written straight into the database) has no place in the
+    # chart's XML: python-pptx would fail on it, as openpyxl does (`append_xlsx_row`).
+    labels = [ILLEGAL_CHARACTERS_RE.sub("", label) for label in _category_labels(chart)]
     width, height = points(CONTENT_WIDTH), points(body.height)
     plan = plan_chart(chart, labels, width, height)
     number_format = NUMBER_FORMATS[chart.number_kind]
