@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -30,6 +31,24 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 _engines: dict[str, Engine] = {}
+
+
+def loggable(error: SQLAlchemyError) -> str:
+    """A database error as the log may say it: its class and the driver's, SQLAlchemy's code
+    and where it was raised (file, line, function), never its message, which quotes the
+    statement's values (a household's code, a note) and, on PostgreSQL, the row that clashed
+    («Key (code)=(VA-000123) already exists»)."""
+    driver = getattr(error, "orig", None)
+    kind = type(error).__name__
+    if driver is not None:
+        kind += f" ({type(driver).__module__}.{type(driver).__name__})"
+    if error.code:
+        kind += f" [{error.code}]"
+    frames = traceback.extract_tb(error.__traceback__)
+    # Our own frames, and the innermost (the library's): not every step inside the libraries.
+    own = [f for f in frames[:-1] if not ("site-packages" in f.filename or f.filename[:1] == "<")]
+    shown = own + frames[-1:]
+    return "\n".join([kind, *(f"  {f.filename}:{f.lineno} in {f.name}" for f in shown)])
 
 
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

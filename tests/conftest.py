@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import log_privacy
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -19,6 +20,16 @@ from rete.models import User
 
 POSTGRES_URL = os.environ.get("RETE_TEST_POSTGRES_URL")
 SKIP_POSTGRES = "RETE_TEST_POSTGRES_URL is not set: PostgreSQL cases skipped"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the whole session's log (tests/log_privacy.py)."""
+    log_privacy.start()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """No personal data of the test data in the session's log, or the session fails."""
+    log_privacy.check(session)
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from rete import db
 from rete.errors import ReteError
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,8 @@ def attempt(form: str, action: Callable[[], T], fields: set[str] | None = None) 
         log.info("form %s refused: %s", form, type(error).__name__)
         field = error.field if error.field and (fields is None or error.field in fields) else None
         _errors(form)[field or GENERAL] = str(error)
-    except SQLAlchemyError:
-        log.exception("database error while saving %s", form)
+    except SQLAlchemyError as error:  # its message quotes what was typed: not in the log
+        log.error("database error while saving %s: %s", form, db.loggable(error))
         _errors(form)[GENERAL] = (
             "Il database non risponde: niente è stato salvato e quanto scritto è ancora qui. "
             "Riprovare tra poco; se il problema resta, avvisare l'amministratore di Rete."

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from rete import db
 from rete.errors import ReteError
 from rete.ui.forms import plain
 
@@ -30,8 +31,8 @@ def friendly_errors() -> Iterator[None]:
         yield
     except ReteError as error:
         show_error(error)
-    except SQLAlchemyError:
-        log.exception("database error")
+    except SQLAlchemyError as error:  # its message may quote a record: not in the log
+        log.error("database error: %s", db.loggable(error))
         st.error(
             "Il database non risponde. Riprovare tra poco; se il problema resta, avvisare "
             "l'amministratore di Rete.",
