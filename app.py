@@ -127,6 +127,8 @@ def main() -> None:
         app_db = database.app_database()
         user = None if app_db.needs_init else session.current_user(app_db)
         ready = True
+    if user is None:  # a session that ended (deactivated, expired) leaves no user behind
+        st.session_state.pop(session.USER_KEY, None)  # for the page guard, require_page
     if not ready:  # the error is already on the page
         single_page(lambda _page, _not_found: None)
         return
