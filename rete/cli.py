@@ -256,6 +256,20 @@ def cmd_restore(args: argparse.Namespace) -> str:
     return backup.restore(load_settings().database_url, Path(args.backup)).summary()
 
 
+def cmd_retention(args: argparse.Namespace) -> str:
+    """Conservazione dei dati: anonimizza i nuclei senza attività da più anni di quanti dice
+    l'impostazione retention_years (5) e toglie dal registro attività le voci più vecchie di
+    audit_retention_months mesi (mai meno di 24). Colloqui, bisogni e segnalazioni restano
+    contati. Con --dry-run dice che cosa farebbe, senza cambiare nulla.
+
+    Example: python -m rete retention --dry-run   (poi: python -m rete retention)
+    """
+    from rete import retention
+    from rete.config import today
+
+    return retention.run(_filled_engine(), today(), dry_run=args.dry_run)
+
+
 def _editor(engine: Engine, username: str) -> auth.CurrentUser:
     with session_scope(engine) as session:
         user = session.scalar(select(User).where(User.username == username, User.active))
@@ -336,6 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     restore_cmd = add("restore", cmd_restore)
     restore_cmd.add_argument("backup", metavar="IN", help="file creato con `backup`")
+
+    retention_cmd = add("retention", cmd_retention)
+    retention_cmd.add_argument(
+        "--dry-run", action="store_true", help="dice che cosa farebbe, senza cambiare nulla"
+    )
     return parser
 
 

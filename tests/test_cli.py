@@ -31,6 +31,7 @@ def test_every_command_has_help_with_an_example():
         "deck",
         "backup",
         "restore",
+        "retention",
     }
     for name, sub in commands().items():
         assert sub.description, name
