@@ -45,10 +45,10 @@ def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     from the hash itself, so logging in works the same."""
     from argon2 import PasswordHasher
 
-    from rete import auth
+    from rete import passwords
 
     monkeypatch.setattr(
-        auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        passwords, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
 
 

@@ -75,7 +75,7 @@ def test_init_no_demo_refuses_a_short_password_and_creates_nobody(tmp_path, monk
     monkeypatch.setenv("RETE_DATABASE_URL", url)
     monkeypatch.setenv("RETE_ADMIN_PASSWORD", "corta")
     assert cli.main(["init", "--no-demo"]) == 1
-    assert "almeno 10 caratteri" in capsys.readouterr().err
+    assert "almeno 12" in capsys.readouterr().err
     with Session(db.get_engine(url)) as session:
         assert session.scalars(select(User)).all() == []
 
