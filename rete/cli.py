@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from rete import access, audit, auth, bootstrap, demo, hsds
+from rete import access, audit, auth, bootstrap, demo, hsds, passwords
 from rete.config import load_settings
 from rete.db import check_schema, get_engine, schema_state, session_scope, upgrade
 from rete.errors import ReteError
@@ -61,7 +61,7 @@ def cmd_init(args: argparse.Namespace) -> str:
         upgrade(engine)
         if not bootstrap.has_users(engine):
             password = _ask_password("l'utente admin", "RETE_ADMIN_PASSWORD")
-            auth.check_new_password(password)
+            passwords.check(password, "admin")
     return bootstrap.initialise(
         engine,
         with_demo=not args.no_demo,
