@@ -6,6 +6,7 @@
     python bench/run.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
     python bench/run.py --no-browser     # without the Chromium measurement (bench/browser.py)
     python bench/run.py --only meeting --sizes 10k,1M --no-postgres   # some items only
+    python bench/run.py --only erasure --sizes 10k --no-postgres      # erasure and retention
 
 A full run prints the results table and rewrites bench/README.md; every other run only prints.
 """
@@ -37,6 +38,8 @@ from bench import browser, datasets, items, meeting_side, report
 from bench.browser import BrowserMeasurement
 from bench.canonical import AGGREGATES, FROZEN_TODAY, Case, Numbers, benchmark_cases, differences
 from bench.datasets import SQLITE, Dataset
+from bench.erasure_side import ONLY as ERASURE
+from bench.erasure_side import ErasureResult, erasure_markdown, erasures, retention_job
 from bench.items import Measurement, Task, in_child_process, in_new_processes
 from bench.rete_side import PAGE_QUERIES
 from bench.workspace_side import CALLS, Subjects, choose_subjects, page_visits
@@ -465,6 +468,37 @@ def run_meeting_items(options: Options) -> list[report.MeetingResult]:
         )
 
 
+def measure_erasure(
+    dataset: Dataset, scratch_copy: ScratchCopy, repetitions: Repetitions
+) -> ErasureResult:
+    """A household's erasure and the retention job (bench.erasure_side), each in a child
+    process, on a scratch copy of the dataset: both write."""
+    with scratch_copy(dataset) as url:
+        task = Task(url, (), repetitions.saves, dataset.user)
+        erased = _measure("erasure of one household", erasures, task)
+        say(f"    found {erased.counts}")
+        dry, run = in_child_process(retention_job, replace(task, repetitions=1))
+        _note_load()
+        say(
+            f"  retention: dry run {report.seconds(dry.median)}, run {report.seconds(run.median)}, "
+            f"peak {run.peak_mb:.0f} MB, {run.counts}, load {LOAD[-1]:.1f}"
+        )
+    return ErasureResult(f"{dataset.backend} {dataset.label}", dataset.needs, erased, dry, run)
+
+
+def run_erasure_items(options: Options) -> list[ErasureResult]:
+    """The erasure and the retention job alone, on every dataset of the run (`--only erasure`)."""
+    LOAD.clear()
+    with workspace(options) as directory:
+        return on_each_dataset(
+            options,
+            directory,
+            lambda dataset, scratch_copy: measure_erasure(
+                dataset, scratch_copy, options.repetitions
+            ),
+        )
+
+
 def run_quick(postgres_url: str | None = None) -> report.Report:
     """The quick mode the test suite runs: 10k only, nothing written into the repository."""
     return run_benchmark(Options(sizes=QUICK_SIZES, quick=True, postgres_url=postgres_url))
@@ -488,7 +522,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     )
     parser.add_argument(
         "--only",
-        choices=(MEETING,),
+        choices=(MEETING, ERASURE),
         help="measure these items alone (prints their rows, does not rewrite the README)",
     )
     parser.add_argument(
@@ -514,6 +548,10 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
+    if options.only == ERASURE:
+        erased = run_erasure_items(options)
+        print(erasure_markdown(erased, _machine(options)))
+        return 0
     if options.only == MEETING:
         found = run_meeting_items(options)
         print(report.meeting_markdown(found, _machine(options), LOAD))
