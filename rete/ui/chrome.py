@@ -7,6 +7,7 @@ import streamlit as st
 from rete import auth
 from rete.bootstrap import AppDatabase
 from rete.taxonomy import ROLE_LABELS
+from rete.ui.forms import plain
 from rete.ui.login import redirect
 from rete.ui.session import USER_KEY
 from rete.web import LOGOUT_PATH
@@ -20,7 +21,8 @@ def demo_banner() -> None:
 
 def user_box(app_db: AppDatabase, user: auth.CurrentUser) -> None:
     with st.sidebar:
-        st.caption(f"{user.display_name} · {ROLE_LABELS.get(user.role, user.role)}")
+        # The display name is typed by an administrator: shown as typed, never as Markdown.
+        st.caption(plain(f"{user.display_name} · {ROLE_LABELS.get(user.role, user.role)}"))
         if st.button("Esci", icon=":material/logout:", key="logout"):
             token = st.context.cookies.get(auth.SESSION_COOKIE)
             if isinstance(token, str) and token:

@@ -111,7 +111,7 @@ def _act(engine: Engine, done: str, act: Callable[[Session], object]) -> None:
 def user_panel(engine: Engine, admin: auth.CurrentUser, row: accounts.UserRow) -> None:
     """What the admin can do to the selected account."""
     with st.container(border=True, key="users_panel"):
-        st.subheader(f"{row.display_name} ({row.username})")
+        st.subheader(forms.plain(f"{row.display_name} ({row.username})"))
         st.text(
             f"Ruolo: {ROLE_LABELS.get(row.role, row.role)} · Stato: {_state(row)} · "
             f"Ultimo accesso: {moment(row.last_login)} · Sessioni aperte: {row.open_sessions}"
