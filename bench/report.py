@@ -14,6 +14,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
+from bench import accesslog_side
 from bench.browser import BrowserMeasurement
 from bench.datasets import SQLITE, Dataset
 from bench.items import Measurement
@@ -56,6 +57,19 @@ class MeetingResult:
 
 
 @dataclass(frozen=True)
+class AccessLogResult:
+    """The access log's items on one dataset (issue 16); all that `--only accesslog` measures."""
+
+    dataset: Dataset
+    trail: accesslog_side.Trail
+    calls: dict[str, Measurement]  # bench.accesslog_side.CALLS -> calls
+    pages: dict[str, Measurement]  # bench.accesslog_side.page_visits -> warm runs
+
+    def measurements(self) -> list[Measurement]:
+        return [*self.calls.values(), *self.pages.values()]
+
+
+@dataclass(frozen=True)
 class SizeResult:
     """Everything measured on one dataset."""
 
@@ -74,6 +88,7 @@ class SizeResult:
     referral_moves: Measurement  # "accept", each on a referral just sent
     disagreements: dict[str, list[str]]  # "naive, default view" -> aggregates that differ
     meeting: MeetingResult
+    accesslog: AccessLogResult
     browser: BrowserMeasurement | None = None  # the Cruscotto in Chromium (SQLite only)
 
     @property
@@ -107,6 +122,7 @@ class SizeResult:
             *self.workspace_pages.values(),
             *self.workspace_calls.values(),
             *self.meeting.measurements(),
+            *self.accesslog.measurements(),
         ]
         return max(item.peak_mb for item in items)
 
@@ -360,6 +376,38 @@ def meeting_rows() -> list[Row[MeetingResult]]:
     ]
 
 
+def accesslog_rows() -> list[Row[AccessLogResult]]:
+    """The access log (issue 16): the Registro accessi's page and its read functions, and
+    «Chi ha visto questo nucleo?», on a trail of one entry per need."""
+    return [
+        Row("access log: entries in the trail", lambda r: number(r.trail.entries)),
+        *(
+            Row(
+                f"page «{name}», warm",
+                lambda r, name=name: spread_cell(r.pages[name]),
+                f"< {PAGE_TARGET} s",
+                lambda r, name=name: r.pages[name].median < PAGE_TARGET,
+            )
+            for name in (accesslog_side.FIRST_PAGE, accesslog_side.HOUSEHOLD_PAGE)
+        ),
+        *(
+            Row(f"call {call.label}", lambda r, name=name: spread_cell(r.calls[name]))
+            for name, call in accesslog_side.CALLS.items()
+        ),
+    ]
+
+
+def _of_accesslog(row: Row[AccessLogResult]) -> Row[SizeResult]:
+    """An access log row in the whole table, where each column is a SizeResult."""
+    met = row.met
+    return Row(
+        row.label,
+        lambda r: row.cell(r.accesslog),
+        row.target,
+        None if met is None else lambda r: met(r.accesslog),
+    )
+
+
 def _of_size(row: Row[MeetingResult]) -> Row[SizeResult]:
     """A meeting row in the whole table, where each column is a SizeResult."""
     met = row.met
@@ -431,6 +479,7 @@ def table_rows() -> list[Row[SizeResult]]:
         ),
         *(_of_size(row) for row in meeting_rows()),
         *workspace_rows(),
+        *(_of_accesslog(row) for row in accesslog_rows()),
         Row(
             "peak RSS, highest of Rete's items",
             lambda r: megabytes(r.rete_peak_mb),
@@ -667,6 +716,20 @@ def meeting_markdown(
     for backend in dict.fromkeys(result.dataset.backend for result in results):
         chosen = [result for result in results if result.dataset.backend == backend]
         parts.append(f"### {backend}\n\n{results_table(chosen, meeting_rows())}")
+    return "\n\n".join(parts) + "\n"
+
+
+def accesslog_markdown(
+    results: Sequence[AccessLogResult], machine: list[str], load: Sequence[float]
+) -> str:
+    """What a run of the access log's items only prints: where it ran, then their rows."""
+    started = dt.datetime.now(dt.UTC)
+    parts = [f"Run on {started:%Y-%m-%d %H:%M} UTC · " + " · ".join(machine)]
+    text = "The access log's items only; times are medians unless stated."
+    parts.append(f"{text} {_load_text(load)}" if load else text)
+    for backend in dict.fromkeys(result.dataset.backend for result in results):
+        chosen = [result for result in results if result.dataset.backend == backend]
+        parts.append(f"### {backend}\n\n{results_table(chosen, accesslog_rows())}")
     return "\n\n".join(parts) + "\n"
 
 

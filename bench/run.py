@@ -6,6 +6,7 @@
     python bench/run.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
     python bench/run.py --no-browser     # without the Chromium measurement (bench/browser.py)
     python bench/run.py --only meeting --sizes 10k,1M --no-postgres   # some items only
+    python bench/run.py --only accesslog --sizes 10k --no-postgres    # the access log's
     python bench/run.py --only erasure --sizes 10k --no-postgres      # erasure and retention
 
 A full run prints the results table and rewrites bench/README.md; every other run only prints.
@@ -34,7 +35,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import TypeVar
 
-from bench import browser, datasets, items, meeting_side, report
+from bench import accesslog_side, browser, datasets, items, meeting_side, report
 from bench.browser import BrowserMeasurement
 from bench.canonical import AGGREGATES, FROZEN_TODAY, Case, Numbers, benchmark_cases, differences
 from bench.datasets import SQLITE, Dataset
@@ -48,6 +49,7 @@ from rete.taxonomy import load_taxonomy
 
 POSTGRES_ENV = "RETE_TEST_POSTGRES_URL"
 MEETING = "meeting"  # what --only can choose: the meeting's items (issue 15)
+ACCESSLOG = "accesslog"  # ... or the access log's (issue 16)
 ScratchCopy = Callable[[Dataset], AbstractContextManager[str]]
 Measured = TypeVar("Measured")
 
@@ -258,6 +260,37 @@ def measure_meeting(dataset: Dataset, repetitions: Repetitions) -> report.Meetin
     )
 
 
+def measure_accesslog(
+    dataset: Dataset, repetitions: Repetitions, trail: accesslog_side.Trail | None = None
+) -> report.AccessLogResult:
+    """The access log's items: the dataset's trail (written once and kept, see
+    bench.accesslog_side), its read functions in one child process, then the Registro's warm
+    runs as the administrator. None of them writes, so they run on the dataset itself."""
+    if trail is None:
+        trail = _trail(dataset)
+    calls = in_child_process(
+        accesslog_side.trail_calls,
+        accesslog_side.TrailTask(dataset.url, trail, repetitions.workspace_calls),
+    )
+    _note_load()
+    for name, measured in calls.items():
+        say(f"  {name}: {report.seconds(measured.median)}, found {measured.counts['rows']}")
+    task = accesslog_side.page_task(
+        Task(dataset.url, (), repetitions.workspace_pages, dataset.user), trail
+    )
+    pages = {
+        name: _measure(f"page {name}", items.page_warm, replace(task, visit=visit))
+        for name, visit in accesslog_side.page_visits(trail).items()
+    }
+    return report.AccessLogResult(dataset=dataset, trail=trail, calls=calls, pages=pages)
+
+
+def _trail(dataset: Dataset) -> accesslog_side.Trail:
+    trail = accesslog_side.ensure_trail(dataset.url, dataset.needs)
+    say(f"  access log: {trail.entries:,} entries")
+    return trail
+
+
 def _parts(measurement: Measurement) -> str:
     return ", ".join(f"{name} {report.seconds(value)}" for name, value in measurement.parts.items())
 
@@ -303,6 +336,8 @@ def measure_dataset(
     cases = benchmark_cases(first_area_id(dataset.url))
     subjects = choose_subjects(dataset.url)
     say(f"  workspace subjects: {subjects}")
+    # The trail first: the workspace's pages record their readings in it.
+    trail = _trail(dataset)
     task = Task(dataset.url, cases, repetitions.page, dataset.user)
     page_cold, page_warm, page_area = _page_items(task, repetitions)
     queries = _query_items(task, repetitions)
@@ -311,6 +346,7 @@ def measure_dataset(
     )
     naive = _measure("naive", items.naive_baseline, replace(task, repetitions=repetitions.naive))
     meeting = measure_meeting(dataset, repetitions)
+    accesslog = measure_accesslog(dataset, repetitions, trail)
     with scratch_copy(dataset) as url:
         on_copy = Task(url, (), repetitions.workspace_pages, dataset.user, subjects=subjects)
         workspace_pages = _workspace_page_items(on_copy, subjects)
@@ -339,6 +375,7 @@ def measure_dataset(
         referral_moves=referral_moves,
         disagreements=_disagreements(_rete_numbers(queries, cases), floor, naive),
         meeting=meeting,
+        accesslog=accesslog,
         browser=in_chromium,
     )
     say(f"  numbers: {'equal' if result.agree else result.disagreements}")
@@ -468,6 +505,15 @@ def run_meeting_items(options: Options) -> list[report.MeetingResult]:
         )
 
 
+def run_accesslog_items(options: Options) -> list[report.AccessLogResult]:
+    """The access log's items alone, on every dataset of the run (`--only accesslog`)."""
+    LOAD.clear()
+    with workspace(options) as directory:
+        return on_each_dataset(
+            options, directory, lambda dataset, _: measure_accesslog(dataset, options.repetitions)
+        )
+
+
 def measure_erasure(
     dataset: Dataset, scratch_copy: ScratchCopy, repetitions: Repetitions
 ) -> ErasureResult:
@@ -522,7 +568,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     )
     parser.add_argument(
         "--only",
-        choices=(MEETING, ERASURE),
+        choices=(MEETING, ACCESSLOG, ERASURE),
         help="measure these items alone (prints their rows, does not rewrite the README)",
     )
     parser.add_argument(
@@ -548,13 +594,17 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
+    if options.only == MEETING:
+        found = run_meeting_items(options)
+        print(report.meeting_markdown(found, _machine(options), LOAD))
+        return 0
     if options.only == ERASURE:
         erased = run_erasure_items(options)
         print(erasure_markdown(erased, _machine(options)))
         return 0
-    if options.only == MEETING:
-        found = run_meeting_items(options)
-        print(report.meeting_markdown(found, _machine(options), LOAD))
+    if options.only == ACCESSLOG:
+        trails = run_accesslog_items(options)
+        print(report.accesslog_markdown(trails, _machine(options), LOAD))
         return 0
     result = run_benchmark(options)
     print(result.markdown())

@@ -243,3 +243,20 @@ def test_a_dataset_from_newer_code_or_of_another_size_is_made_again(tmp_path):
         marker.value = datasets.marker(1)
     db.dispose_engine(again.url)
     assert datasets.sqlite_dataset("10k", tmp_path, regenerate=False).generated_now
+
+
+def test_the_access_log_items_read_a_trail_of_one_entry_per_need(quick):
+    """Each dataset gets its trail (bench.accesslog_side); the Registro's pages drew their
+    table and each read function found a page, a day, the busiest household's readers."""
+    from bench import accesslog_side
+
+    result, _, _ = quick
+    for size in result.results:
+        log = size.accesslog
+        assert log.trail.entries > size.dataset.needs
+        found = {name: measured.counts["rows"] for name, measured in log.calls.items()}
+        assert found["first_page"] == found["deep_page"] == found["user_page"] == 50
+        assert found["record_page"] == 50 and found["who_saw"] == 20
+        assert 0 < found["day_page"] == found["day_csv"] < 50  # a day of a 10k trail
+        assert found["options"] > len(accesslog_side.MIX)  # and the dataset's own actions
+        assert set(log.pages) == {accesslog_side.FIRST_PAGE, accesslog_side.HOUSEHOLD_PAGE}
