@@ -119,15 +119,17 @@ def menu(role: str, asked: str = "") -> list[st.Page] | dict[str, list[st.Page]]
 
 
 def main() -> None:
+    from rete import auth
     from rete.ui import chrome, database, login, messages, session
 
     st.set_page_config(page_title="Rete · ALER", page_icon=":material/hub:", layout="wide")
     ready = False
+    user: auth.CurrentUser | None = None
     with messages.friendly_errors():
         app_db = database.app_database()
         user = None if app_db.needs_init else session.current_user(app_db)
         ready = True
-    if user is None:  # a session that ended (deactivated, expired) leaves no user behind
+    if user is None:  # no session (ended, expired, or no database): no user left behind
         st.session_state.pop(session.USER_KEY, None)  # for the page guard, require_page
     if not ready:  # the error is already on the page
         single_page(lambda _page, _not_found: None)
