@@ -19,7 +19,9 @@ deleted = access.may_see_deleted(user.role) and st.toggle(
 )
 with messages.friendly_errors():
     if deleted:
-        page = interviews.deleted_interviews(app_db.engine, st.session_state.get("ivdel_page", 0))
+        page = interviews.deleted_interviews(
+            app_db.engine, user, st.session_state.get("ivdel_page", 0)
+        )
         selected = interviews_view.table(page, "ivdel", "Nessun colloquio eliminato.")
         accesslog_view.deleted_interviews_seen(app_db, user, page)
     else:

@@ -42,6 +42,16 @@ _URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f<>\"\\^`{|}]")
 WEBSITE_MAX = 200
 
 
+# Every record id is an INTEGER column: PostgreSQL's holds up to 2^31 - 1, and a query asking
+# for more fails there ("integer out of range") instead of finding nothing.
+RECORD_ID_MAX = 2**31 - 1
+
+
+def is_record_id(value: int) -> bool:
+    """Whether `value` can be the id of a record (a positive number a column can hold)."""
+    return 0 < value <= RECORD_ID_MAX
+
+
 def split_extension(phone: str) -> tuple[str, str | None]:
     """(number, extension) of «0332 123456 int. 23» (or «interno», «est», «ext»);
     (phone, None) without one. The number keeps its spaces, trimmed."""

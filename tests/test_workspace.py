@@ -527,7 +527,7 @@ def test_each_filter_keeps_the_interviews_with_a_matching_need(
 
 def test_deleted_interviews_are_listed_apart_most_recently_deleted_first(engine, interviews_world):
     delete(engine, interviews_world["five"])
-    page = interviews.deleted_interviews(engine)
+    page = interviews.deleted_interviews(engine, admin(engine))
     assert shown(page) == names(interviews_world, "five", "deleted")
     assert page.rows["deleted_on"].notna().all()
     assert not page.has_next
@@ -541,8 +541,18 @@ def test_the_day_of_deletion_is_the_day_in_rome(engine, interviews_world):
         session.get(Interview, interviews_world["deleted"]).deleted_at = dt.datetime(  # type: ignore[union-attr]
             2026, 11, 24, 23, 30, tzinfo=dt.UTC
         )
-    page = interviews.deleted_interviews(engine)
+    page = interviews.deleted_interviews(engine, admin(engine))
     assert list(page.rows["deleted_on"]) == [day(11, 25)]
+
+
+def admin(engine: Engine) -> auth.CurrentUser:
+    with session_scope(engine) as session:
+        return administrator(session)
+
+
+def manager(engine: Engine) -> auth.CurrentUser:
+    with session_scope(engine) as session:
+        return editor(session)
 
 
 @pytest.fixture
@@ -584,7 +594,7 @@ def test_the_draft_lists_the_needs_in_order_and_those_already_referred(engine, i
     w = interviews_world
     with Session(engine) as session:
         arrears, bills = category(session, "ECO01"), category(session, "ECO02")
-    draft = interviews.interview_draft(engine, w["one"])
+    draft = interviews.interview_draft(engine, manager(engine), w["one"])
     assert (draft.id, draft.household_code, draft.held_on, draft.channel_code, draft.notes) == (
         w["one"],
         "VA-1",
@@ -599,15 +609,16 @@ def test_the_draft_lists_the_needs_in_order_and_those_already_referred(engine, i
     )
     # Cancelled, but referred all the same: its history stays, so it cannot be removed.
     assert draft.referred_need_ids == {w["one:bills"]}
-    assert interviews.interview_draft(engine, w["four"]).referred_need_ids == {w["four:debts"]}
+    four = interviews.interview_draft(engine, manager(engine), w["four"])
+    assert four.referred_need_ids == {w["four:debts"]}
 
 
 def test_the_draft_of_a_deleted_interview_says_so_and_an_unknown_one_is_not_found(
     engine, interviews_world
 ):
-    assert interviews.interview_draft(engine, interviews_world["deleted"]).deleted
+    assert interviews.interview_draft(engine, admin(engine), interviews_world["deleted"]).deleted
     with pytest.raises(NotFound):
-        interviews.interview_draft(engine, 999_999)
+        interviews.interview_draft(engine, admin(engine), 999_999)
 
 
 # --- Households found by code

@@ -21,6 +21,7 @@ from rete.errors import PermissionDenied
 from rete.filters import Filters
 from rete.taxonomy import Taxonomy
 from rete.ui import database, session, sidebar
+from rete.validation import is_record_id
 from rete.workspace.followup import FollowUpFilters, FollowUpPage
 from rete.workspace.households import HouseholdSummary
 from rete.workspace.interviews import InterviewFilters, InterviewPage
@@ -51,7 +52,8 @@ def _url_params() -> dict[str, str]:
 
 
 def _number(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 12 else None
+    valid = text.isascii() and text.isdigit() and len(text) < 12 and is_record_id(int(text))
+    return int(text) if valid else None
 
 
 def _day(text: str) -> dt.date | None:

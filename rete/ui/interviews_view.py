@@ -120,7 +120,7 @@ def editor(
     app_db: AppDatabase, user: Actor, tax: Taxonomy, interview_id: int, today: dt.date
 ) -> None:
     """Correct one interview; delete it after a confirmation; restore it (administrator)."""
-    draft = interviews.interview_draft(app_db.engine, interview_id)
+    draft = interviews.interview_draft(app_db.engine, user, interview_id)
     # Its notes and household: a reading of personal data, in the access log.
     audit.record_access(app_db.engine, user, "interview_viewed", "interview", draft.id)
     prefix = f"ed{draft.id}_"

@@ -11,7 +11,7 @@ import streamlit as st
 from rete.directory import ContactCard
 from rete.directory.edit import CONTACT_CHANNELS
 from rete.ui.forms import plain
-from rete.validation import split_extension
+from rete.validation import is_record_id, split_extension
 
 _EMAIL = re.compile(r"^[^@\s<>()\[\]]+@[^@\s<>()\[\]]+$")
 
@@ -54,10 +54,30 @@ def interview_link(interview_id: int, label: str = "Correggi il colloquio") -> N
     )
 
 
-def id_from_url(name: str) -> int | None:
-    """A record id from the URL; anything but a plain positive number is ignored."""
+# What each record parameter of the URL names, for the notice about a link that is not valid.
+URL_RECORDS = {
+    "nucleo": "un nucleo",
+    "colloquio": "un colloquio",
+    "bisogno": "un bisogno",
+    "ente": "un ente",
+}
+_ID = re.compile(r"[0-9]{1,10}")  # ASCII digits only: "²" is a digit to str.isdigit, not to int
+
+
+def id_from_url(name: str, *, say: bool = True) -> int | None:
+    """A record id from the URL; anything but a plain number an id can be is ignored and, with
+    `say`, the page says that the link names no valid record (never repeating what it held:
+    the URL comes from outside)."""
     value = st.query_params.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    if _ID.fullmatch(value) and is_record_id(int(value)):
+        return int(value)
+    if value and say:
+        st.warning(
+            f"Il link non indica {URL_RECORDS.get(name, 'un elemento')} valido: è stato "
+            "ignorato. Cercarlo di nuovo nella pagina.",
+            icon=":material/link_off:",
+        )
+    return None
 
 
 def household_search_link() -> None:

@@ -119,7 +119,7 @@ def form(app_db: AppDatabase, user: Actor, need: NeedSummary, today: dt.date) ->
         )
     by_id = {proposal.partner_id: proposal for proposal in proposals}
     options = [*by_id, OTHER]
-    asked = links.id_from_url("ente")  # the partner chosen in the directory, if any
+    asked = links.id_from_url("ente", say=False)  # the directory's choice (the page says)
     if f"{prefix}partner" not in st.session_state:
         if asked in by_id:
             st.session_state[f"{prefix}partner"] = asked

@@ -30,6 +30,7 @@ from rete.models import (
     User,
 )
 from rete.records import HOUSEHOLD_CODE
+from rete.validation import is_record_id
 from rete.writes import Actor
 
 SUGGESTIONS = 12
@@ -157,7 +158,7 @@ def household_card(engine: Engine, viewer: Actor, household_id: int) -> Househol
     """Everything about one household, for `viewer`; the reading is audited."""
     access.require(viewer.role, access.may_see_personal_data, "vedere la scheda di un nucleo")
     with Session(engine) as session:
-        household = session.get(Household, household_id)
+        household = session.get(Household, household_id) if is_record_id(household_id) else None
         if household is None:
             raise NotFound("Nucleo non trovato: cercarlo di nuovo per codice.")
         place = session.get(Neighbourhood, household.neighbourhood_id)
@@ -313,6 +314,8 @@ class NeedSummary:
 def need_summary(engine: Engine, viewer: Actor, need_id: int) -> NeedSummary:
     """A recorded need with its household and place, as the referral form shows it."""
     access.require(viewer.role, access.may_see_personal_data, "vedere i bisogni di un nucleo")
+    if not is_record_id(need_id):
+        raise NotFound("Bisogno non trovato: potrebbe essere stato tolto o il colloquio eliminato.")
     area = Category.__table__.alias("area")
     with Session(engine) as session:
         row = session.execute(

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from rete import access
 from rete.config import local_time
 from rete.errors import NotFound
 from rete.models import (
@@ -25,6 +26,8 @@ from rete.models import (
 )
 from rete.records import NeedInput
 from rete.taxonomy import NEED_STATUS_LABELS
+from rete.validation import is_record_id
+from rete.writes import Actor
 
 PAGE_SIZE = 25
 OPEN_STATUSES = ("open", "in_progress")
@@ -114,8 +117,9 @@ def interview_page(engine: Engine, filters: InterviewFilters, page: int = 0) -> 
     return InterviewPage(rows, page, len(found) > PAGE_SIZE)
 
 
-def deleted_interviews(engine: Engine, page: int = 0) -> InterviewPage:
+def deleted_interviews(engine: Engine, viewer: Actor, page: int = 0) -> InterviewPage:
     """The soft-deleted interviews, most recently deleted first (the administrator restores)."""
+    access.require(viewer.role, access.may_see_deleted, "vedere i colloqui eliminati")
     page = max(page, 0)
     with Session(engine) as session:
         found = session.scalars(
@@ -194,13 +198,19 @@ class InterviewDraft:
     referred_need_ids: frozenset[int]  # these cannot be removed from the interview
 
 
-def interview_draft(engine: Engine, interview_id: int) -> InterviewDraft:
+def interview_draft(engine: Engine, viewer: Actor, interview_id: int) -> InterviewDraft:
+    """One interview for `viewer` to correct; a deleted one only for those who see deleted
+    interviews (to others it does not exist: the same message as an id never used)."""
+    access.require(viewer.role, access.may_see_personal_data, "vedere un colloquio")
+    query = (
+        select(Interview, Household.code)
+        .join(Household, Household.id == Interview.household_id)
+        .where(Interview.id == interview_id)
+    )
+    if not access.may_see_deleted(viewer.role):
+        query = query.where(Interview.deleted_at.is_(None))
     with Session(engine) as session:
-        row = session.execute(
-            select(Interview, Household.code)
-            .join(Household, Household.id == Interview.household_id)
-            .where(Interview.id == interview_id)
-        ).first()
+        row = session.execute(query).first() if is_record_id(interview_id) else None
         if row is None:
             raise NotFound("Colloquio non trovato: potrebbe essere stato eliminato.")
         interview, code = row
