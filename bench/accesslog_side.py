@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from bench.canonical import DATA_LAST_DAY
 from bench.items import Measurement, Task, peak_mb, timed
 from bench.workspace_side import PageVisit
-from rete import accesslog, auth, db
+from rete import accesslog, accounts, auth, db
 from rete.accesslog import LogFilters
 from rete.db import session_scope
 from rete.models import AuditEntry, Household, Interview, Need, Referral, Setting, User
@@ -214,6 +214,22 @@ def _day_csv(engine: Engine, trail: Trail) -> int:
     return accesslog.to_csv(engine, filters).count(b"\n") - 1
 
 
+def _users(engine: Engine, trail: Trail) -> int:
+    """«Utenti»'s list: every account with its state and open sessions."""
+    return len(accounts.users(engine))
+
+
+def _login(engine: Engine, trail: Trail) -> int:
+    """A login as the browser makes it: the password checked (argon2id at its real cost), the
+    one-time ticket issued and swapped for a session, which is then ended (each a write with
+    its audit entry)."""
+    user = auth.authenticate(engine, ADMIN, PASSWORD)
+    redeemed = auth.redeem_ticket(engine, auth.issue_ticket(engine, user))
+    assert redeemed is not None
+    auth.end_session(engine, redeemed.token)
+    return 1
+
+
 CALLS = {
     "first_page": TrailCall(
         "`accesslog.page`, no filter (the first page)", _page(lambda t: LogFilters())
@@ -246,6 +262,8 @@ CALLS = {
     "who_saw": TrailCall("`accesslog.who_saw` (the busiest household)", _who_saw),
     "options": TrailCall("`accesslog.options` (users, actions present)", _options),
     "day_csv": TrailCall("`accesslog.to_csv`, one day", _day_csv),
+    "users": TrailCall("`accounts.users` («Utenti»'s list)", _users),
+    "login": TrailCall("a login: password, ticket, session (and its logout)", _login),
 }
 
 
@@ -277,13 +295,18 @@ def trail_calls(task: TrailTask) -> dict[str, Measurement]:
 
 
 FIRST_PAGE = "Registro accessi, first page"
+USERS_PAGE = "Utenti"
+PROFILE_PAGE = "Il mio profilo"
 HOUSEHOLD_PAGE = "Registro accessi, one household"
 
 
 def page_visits(trail: Trail) -> dict[str, PageVisit]:
     """The Registro as the administrator opens it, and from a card's «Tutte le voci» link;
-    each run must draw its table (the pager's caption says «Pagina 1»)."""
+    each run must draw its table (the pager's caption says «Pagina 1»). The administrator's
+    «Utenti» (its table's caption) and «Il mio profilo» (the password rules' caption)."""
     return {
+        USERS_PAGE: PageVisit("pages/utenti.py", "Utenti", shows="Selezionare un utente"),
+        PROFILE_PAGE: PageVisit("pages/profilo.py", "Il mio profilo", shows="Da 12 a 128"),
         FIRST_PAGE: PageVisit(REGISTRO, "Registro accessi", shows="Pagina 1"),
         HOUSEHOLD_PAGE: PageVisit(
             REGISTRO,

@@ -388,7 +388,12 @@ def accesslog_rows() -> list[Row[AccessLogResult]]:
                 f"< {PAGE_TARGET} s",
                 lambda r, name=name: r.pages[name].median < PAGE_TARGET,
             )
-            for name in (accesslog_side.FIRST_PAGE, accesslog_side.HOUSEHOLD_PAGE)
+            for name in (
+                accesslog_side.FIRST_PAGE,
+                accesslog_side.HOUSEHOLD_PAGE,
+                accesslog_side.USERS_PAGE,
+                accesslog_side.PROFILE_PAGE,
+            )
         ),
         *(
             Row(f"call {call.label}", lambda r, name=name: spread_cell(r.calls[name]))
