@@ -862,9 +862,7 @@ def test_a_card_opened_again_after_the_window_is_a_new_entry(engine, cast, card_
     households.household_card(engine, olga, va1)
     assert views(engine) == [(olga.id, "household", va1)] * 2
     # With no window at all, every reading is an entry.
-    audit.record_access(
-        engine, olga.id, "household_viewed", "household", va1, window=dt.timedelta(0)
-    )
+    audit.record_access(engine, olga, "household_viewed", "household", va1, window=dt.timedelta(0))
     assert len(views(engine)) == 3
 
 
