@@ -259,4 +259,10 @@ def test_the_access_log_items_read_a_trail_of_one_entry_per_need(quick):
         assert found["record_page"] == 50 and found["who_saw"] == 20
         assert 0 < found["day_page"] == found["day_csv"] < 50  # a day of a 10k trail
         assert found["options"] > len(accesslog_side.MIX)  # and the dataset's own actions
-        assert set(log.pages) == {accesslog_side.FIRST_PAGE, accesslog_side.HOUSEHOLD_PAGE}
+        assert found["users"] >= 4 and found["login"] == 1  # the demo accounts and the bench's
+        assert set(log.pages) == {
+            accesslog_side.FIRST_PAGE,
+            accesslog_side.HOUSEHOLD_PAGE,
+            accesslog_side.USERS_PAGE,
+            accesslog_side.PROFILE_PAGE,
+        }
