@@ -68,7 +68,7 @@ class BackupResult:
         if not self.audited:
             lines.append(
                 "Lo schema del database è precedente a quello del codice: il backup non è "
-                "stato annotato nel registro attività."
+                "stato annotato nel registro accessi."
             )
         return "\n".join(lines)
 

@@ -155,7 +155,7 @@ def cmd_import_hsds(args: argparse.Namespace) -> str:
         if not args.user:
             raise ReteError(
                 "Indicare con --user chi importa (un utente operatore o admin): l'importazione "
-                "va nel registro attività a suo nome. Per vedere soltanto l'anteprima: --dry-run."
+                "va nel registro accessi a suo nome. Per vedere soltanto l'anteprima: --dry-run."
             )
         actor = _editor(engine, args.user)
     preview = hsds.preview_path(engine, Path(args.path))
@@ -233,7 +233,7 @@ def cmd_deck(args: argparse.Namespace) -> str:
 
 def cmd_backup(args: argparse.Namespace) -> str:
     """Copia di sicurezza del database SQLite, anche con Rete avviata: una copia coerente in un
-    file nuovo, verificata con il controllo di integrità e annotata nel registro attività.
+    file nuovo, verificata con il controllo di integrità e annotata nel registro accessi.
     Con PostgreSQL usare pg_dump (README, «Backup and restore»).
 
     Example: python -m rete backup backup/rete-2026-02-25.db
@@ -258,7 +258,7 @@ def cmd_restore(args: argparse.Namespace) -> str:
 
 def cmd_retention(args: argparse.Namespace) -> str:
     """Conservazione dei dati: anonimizza i nuclei senza attività da più anni di quanti dice
-    l'impostazione retention_years (5) e toglie dal registro attività le voci più vecchie di
+    l'impostazione retention_years (5) e toglie dal registro accessi le voci più vecchie di
     audit_retention_months mesi (mai meno di 24). Colloqui, bisogni e segnalazioni restano
     contati. Con --dry-run dice che cosa farebbe, senza cambiare nulla.
 

@@ -66,7 +66,7 @@ class Plan:
         return [
             f"Nuclei senza attività dal {formats.date(self.idle_since)} (da più di {years}): "
             f"{formats.number(self.households)}.",
-            f"Voci del registro attività anteriori al {formats.date(self.audit_before)} "
+            f"Voci del registro accessi anteriori al {formats.date(self.audit_before)} "
             f"(conservate {self.policy.audit_months} mesi): {formats.number(self.audit_entries)}.",
         ]
 
@@ -84,7 +84,7 @@ class Done:
             f"Nuclei anonimizzati (nessuna attività dal {formats.date(self.plan.idle_since)}): "
             f"{formats.number(self.households)}. I loro colloqui, bisogni e segnalazioni "
             "restano contati.",
-            f"Voci del registro attività eliminate (anteriori al "
+            f"Voci del registro accessi eliminate (anteriori al "
             f"{formats.date(self.plan.audit_before)}): {formats.number(self.audit_entries)}.",
         ]
 

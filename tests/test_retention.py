@@ -160,7 +160,7 @@ def test_a_dry_run_writes_nothing_and_says_what_it_would_do(engine, town):
     assert state(engine) == before
     assert said.splitlines() == [
         "Nuclei senza attività dal 25/11/2021 (da più di 5 anni): 3.",
-        "Voci del registro attività anteriori al 25/11/2024 (conservate 24 mesi): 0.",
+        "Voci del registro accessi anteriori al 25/11/2024 (conservate 24 mesi): 0.",
         "Prova (--dry-run): non è stato cambiato nulla.",
     ]
 
@@ -274,7 +274,7 @@ def test_no_entry_younger_than_24_months_is_ever_removed_whatever_the_setting(en
     said = retention.run(engine, TODAY)
     assert kept_ids(engine, [old, last_minute, first_minute, young]) == [first_minute, young]
     assert (
-        said.splitlines()[1] == "Voci del registro attività eliminate (anteriori al 25/11/2024): 2."
+        said.splitlines()[1] == "Voci del registro accessi eliminate (anteriori al 25/11/2024): 2."
     )
     with Session(engine) as session:
         purged = session.scalars(

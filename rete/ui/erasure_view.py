@@ -32,7 +32,7 @@ WHAT_STAYS = (
     "stato ed esito. I numeri del Cruscotto e della riunione non cambiano."
 )
 FINAL = (
-    "La cancellazione non si può annullare. Resta nel registro attività, con il motivo e chi "
+    "La cancellazione non si può annullare. Resta nel registro accessi, con il motivo e chi "
     "l'ha fatta."
 )
 
@@ -66,7 +66,7 @@ def erase_panel(app_db: AppDatabase, user: Actor, card: HouseholdCard) -> None:
             placeholder="ad esempio: richiesta ricevuta allo sportello",
         )
         st.caption(
-            "La nota resta nel registro attività: non scrivere dati personali (nomi, telefoni, "
+            "La nota resta nel registro accessi: non scrivere dati personali (nomi, telefoni, "
             "e-mail, il codice del nucleo)."
         )
         forms.field_error(form, "note")

@@ -255,7 +255,7 @@ def checked_request(reason: str, note: str, known: Sequence[str | None] = ()) ->
         )
     if cleaned and _personal(cleaned, known):
         raise ValidationError(
-            "La nota resta nel registro attività: non deve contenere dati personali (nomi, "
+            "La nota resta nel registro accessi: non deve contenere dati personali (nomi, "
             "telefoni, e-mail, il codice del nucleo). Toglierli e riprovare.",
             field="note",
         )
