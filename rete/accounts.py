@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
-from rete import access, auth, db, passwords
+from rete import access, auth, db, passwords, security
 from rete.errors import ConcurrentEdit, NotFound, ValidationError
 from rete.models import User, UserSession
 from rete.writes import Actor, Write, write
@@ -68,12 +68,14 @@ def users(engine: Engine) -> list[UserRow]:
     """Every account, by name, with its state and its open sessions (a few dozen rows)."""
     now = auth._now()
     with Session(engine) as session:
+        idle = security.read(session).idle
         live = (
             select(UserSession.user_id, func.count().label("n"))
             .where(
                 UserSession.ended_at.is_(None),
                 UserSession.token_hash.is_not(None),
                 UserSession.expires_at > now,
+                UserSession.last_seen_at >= now - idle,
             )
             .group_by(UserSession.user_id)
             .subquery()
@@ -137,6 +139,14 @@ def _keep_an_admin(session: Session, user: User) -> None:
         raise ValidationError(LAST_ADMIN)
 
 
+def _an_admin_left(session: Session) -> None:
+    """After the change, in its transaction: at least one active admin remains. On SQLite the
+    check before the change cannot see another admin's change still being written; this one,
+    made once this transaction holds the write lock, sees every change committed before it."""
+    if not session.scalar(select(func.count()).where(User.role == "admin", User.active)):
+        raise ValidationError(LAST_ADMIN)
+
+
 def _new_reset(session: Session, user: User, now: dt.datetime) -> str:
     """A one-time reset code for `user`; the old password stops working and sessions end."""
     code = secrets.token_urlsafe(32)
@@ -155,7 +165,7 @@ def create(
     """A new account with no password yet: its id and the one-time code of the link with
     which the user chooses one."""
     with _as_admin(session, actor) as unit:
-        user = auth.create_user(session, username, display_name, role, None)
+        user = auth.create_user(session, username, display_name, role, None, audited=False)
         code = _new_reset(session, user, auth._now())
         unit.audit("user_created", "user", user.id, f"ruolo {role}; link per la prima password")
     return user.id, code
@@ -173,6 +183,7 @@ def change_role(session: Session, actor: Actor, user_id: int, seen_role: str, ro
         if role != "admin":
             _keep_an_admin(session, user)
         _change(session, user_id, {"role": seen_role}, role=role)
+        _an_admin_left(session)
         unit.audit("user_role_changed", "user", user_id, f"da {seen_role} a {role}")
 
 
@@ -189,7 +200,10 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool) -> in
                 raise ValidationError(NOT_YOURSELF)
             _keep_an_admin(session, user)
             ended = auth.end_sessions(session, user_id)
+            user.reset_hash = None  # a link handed out before is dead, even after reactivation
+            user.reset_expires_at = None
         _change(session, user_id, {"active": not active}, active=active)
+        _an_admin_left(session)
         summary = f"sessioni chiuse: {ended}" if not active else None
         unit.audit("user_deactivated" if not active else "user_activated", "user", user_id, summary)
     return ended
@@ -199,6 +213,11 @@ def start_reset(session: Session, actor: Actor, user_id: int) -> str:
     """A password reset: the one-time code (shown once to the admin, stored only as a hash)."""
     with _as_admin(session, actor) as unit:
         user = _user(session, user_id)
+        if user.id == actor.id:
+            raise ValidationError(
+                "La propria password si cambia in «Il mio profilo»: una reimpostazione chiuderebbe "
+                "questa sessione prima di mostrare il link."
+            )
         if not user.active:
             raise ValidationError("L'utente è disattivato: riattivarlo prima di reimpostare.")
         code = _new_reset(session, user, auth._now())
@@ -252,6 +271,14 @@ def complete_reset(engine: Engine, code: str, password: str) -> str:
         passwords.check(password, user.username)
         actor = auth.CurrentUser(user.id, user.username, user.display_name, user.role)
         with write(session, actor) as unit:
+            used = session.execute(
+                update(User)
+                .where(User.id == user.id, User.reset_hash == auth.digest(code))
+                .values(reset_hash=None)
+                .execution_options(synchronize_session=False)
+            )
+            if not used.rowcount:  # type: ignore[attr-defined]
+                raise ValidationError(RESET_INVALID)  # the same link, used at the same moment
             _set_password(session, user, password, now)
             unit.audit("password_reset_completed", "user", user.id)
         return user.username
@@ -274,10 +301,23 @@ def change_password(
     now = auth._now()
     with db.session_scope(engine) as session:
         user = _user(session, actor.id)
-        if not passwords.matches(user.password_hash, old):
+        locked = auth.aware(user.locked_until)
+        if locked is not None and locked > now:
             raise ValidationError(
-                "La password attuale non è corretta: riscriverla.", field="old_password"
+                "Troppi tentativi sbagliati: la password si potrà cambiare tra 30 minuti.",
+                field="old_password",
             )
+        failed = not passwords.matches(user.password_hash, old)
+    if failed:
+        # Outside the transaction above, so it is kept: counted and audited like a failed
+        # login, towards the same lock (guessing here is guessing the password).
+        with db.session_scope(engine) as session:
+            auth.count_failure(session, session.get(User, actor.id), "password attuale errata", now)
+        raise ValidationError(
+            "La password attuale non è corretta: riscriverla.", field="old_password"
+        )
+    with db.session_scope(engine) as session:
+        user = _user(session, actor.id)
         if new == old:
             raise ValidationError(
                 "La nuova password è uguale a quella attuale: sceglierne un'altra.",

@@ -21,7 +21,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from rete import audit, config, db, passwords, security
@@ -37,7 +37,7 @@ LOCK_AFTER = 6  # failed logins in a row
 LOCK_FOR = dt.timedelta(minutes=30)
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 SESSION_COOKIE = "rete_session"
-DEMO_PASSWORD = "demo"  # the demo accounts' password: valid only while the data are a demo's
+DEMO_PASSWORD = passwords.DEMO_PASSWORD
 WRONG_CREDENTIALS = (
     "Nome utente o password non corretti. Controllare e riprovare (attenzione a maiuscole e "
     "minuscole nella password). Dopo 6 tentativi sbagliati l'accesso resta bloccato per 30 "
@@ -93,6 +93,7 @@ def create_user(
     password: str | None,
     *,
     demo_account: bool = False,
+    audited: bool = True,
 ) -> User:
     """Add a user (the command line, the first admin, the demo accounts; the admin's page uses
     `rete.accounts.create`). `password=None` makes an account with no usable password yet;
@@ -114,20 +115,38 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    audit.record(session, "user_created", entity="user", entity_id=user.id, summary=role)
+    if audited:  # the admin's page audits it itself, naming the admin
+        audit.record(session, "user_created", entity="user", entity_id=user.id, summary=role)
     return user
+
+
+def count_failure(session: Session, user: User | None, reason: str, now: dt.datetime) -> None:
+    """A wrong password (at login, or as the current one in «Il mio profilo»): counted
+    towards the lock and audited."""
+    _refused(session, user, reason, now)
 
 
 def _refused(
     session: Session, user: User | None, reason: str, now: dt.datetime
 ) -> InvalidCredentials:
     """Count a failed login against the account, lock it at the sixth, audit it: the error
-    to raise, the same whatever the reason."""
+    to raise, the same whatever the reason. The count is one atomic UPDATE, so logins tried in
+    parallel each count (a count read, then written, would let them overwrite one another)."""
     if user is not None and reason != "account bloccato":
-        user.failed_logins += 1
-        if user.failed_logins >= LOCK_AFTER:
-            user.locked_until = now + LOCK_FOR
-            user.failed_logins = 0  # after the lock, six more failures lock it again
+        failures = session.scalar(
+            update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins)
+            .execution_options(synchronize_session=False)
+        )
+        locked = session.execute(
+            update(User)
+            .where(User.id == user.id, User.failed_logins >= LOCK_AFTER)
+            .values(locked_until=now + LOCK_FOR, failed_logins=0)  # six more lock it again
+            .execution_options(synchronize_session=False)
+        )
+        if failures is not None and locked.rowcount:  # type: ignore[attr-defined]
             audit.record(
                 session,
                 "account_locked",
@@ -145,6 +164,18 @@ def _refused(
         summary=reason,
     )
     return InvalidCredentials(WRONG_CREDENTIALS)
+
+
+def _let_in(session: Session, user: User, now: dt.datetime) -> bool:
+    """Clear the failures and note the login, unless a lock was set meanwhile (by guesses
+    counted in parallel with this login): one conditional UPDATE."""
+    result = session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=0, locked_until=None, last_login_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def authenticate(engine: Engine, username: str, password: str) -> CurrentUser:
@@ -167,12 +198,11 @@ def authenticate(engine: Engine, username: str, password: str) -> CurrentUser:
             error = _refused(session, user, "password errata", now)
         elif not user.active:
             error = _refused(session, user, "utente disattivato", now)
-        elif password == DEMO_PASSWORD and not _demo(session):
+        elif passwords.is_demo_password(password) and not _demo(session):
             error = _refused(session, user, "password dimostrativa non più valida", now)
+        elif not _let_in(session, user, now):
+            error = _refused(session, user, "account bloccato", now)
         else:
-            user.failed_logins = 0
-            user.locked_until = None
-            user.last_login_at = now
             if passwords.needs_rehash(user.password_hash):
                 user.password_hash = passwords.hash_password(password)
             audit.record(
@@ -250,8 +280,10 @@ def user_for_token(engine: Engine, token: str) -> CurrentUser | None:
         user_session, user = row
         last_seen = aware(user_session.last_seen_at) or now
         expires = aware(user_session.expires_at) or now
-        idle = security.read(session).idle
-        if not user.active or expires <= now or last_seen + idle < now:
+        limits = security.read(session)
+        started = aware(user_session.created_at) or now
+        expires = min(expires, started + limits.absolute)  # a shorter limit applies at once
+        if not user.active or expires <= now or last_seen + limits.idle < now:
             user_session.ended_at = now
             return None
         if now - last_seen > LAST_SEEN_RESOLUTION:

@@ -66,6 +66,14 @@ def check(password: str, username: str = "") -> None:
         raise ValidationError(reason)
 
 
+DEMO_PASSWORD = "demo"  # the demo accounts' password: valid only while the data are a demo's
+
+
+def is_demo_password(password: str) -> bool:
+    """The demo password as the hash compares it (normalised: "ｄｅｍｏ" is "demo" too)."""
+    return _normalised(password) == DEMO_PASSWORD
+
+
 def hash_password(password: str) -> str:
     return HASHER.hash(_normalised(password))
 

@@ -456,3 +456,108 @@ def test_i_end_my_own_sessions_and_never_anothers(engine, cast):
 )
 def test_a_browser_is_named_in_a_few_words(agent, label):
     assert auth.client_label(agent) == label
+
+
+def test_guesses_made_in_parallel_each_count_towards_the_lock(engine, cast):
+    """Twelve wrong passwords at once (twelve browsers): each counts, so the account locks."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def guess(_: int) -> str:
+        return refused(engine, "olga", "sbagliata")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert set(pool.map(guess, range(12))) == {auth.WRONG_CREDENTIALS}
+    assert len(entries(engine, "account_locked")) >= 1
+    refused(engine, "olga", GOOD)
+
+
+def test_the_demo_password_in_any_unicode_spelling_is_refused_outside_the_demo(engine, cast):
+    with session_scope(engine) as session:
+        auth.create_user(session, "prova", "Prova", "operatore", "demo", demo_account=True)
+    assert refused(engine, "prova", "ｄｅｍｏ") == auth.WRONG_CREDENTIALS  # full-width letters
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one(engine, cast, monkeypatch):
+    """Both pass the check made before the change (each still sees the other active); the
+    check after the change, made once the write is under way, refuses the second."""
+    import threading
+
+    ada = who(engine, "ada")
+    with session_scope(engine) as session:
+        accounts.change_role(session, ada, cast["olga"], "operatore", "admin")
+    olga = who(engine, "olga")
+    both_checked = threading.Barrier(2, timeout=20)
+    checked = accounts._keep_an_admin
+
+    def check_then_wait(session, user):
+        checked(session, user)
+        # On PostgreSQL the first holds the admins' rows and the second waits in `checked`.
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_checked.wait()
+
+    monkeypatch.setattr(accounts, "_keep_an_admin", check_then_wait)
+    outcomes: list[str] = []
+
+    def deactivate(actor, target):
+        try:
+            with session_scope(engine) as session:
+                accounts.set_active(session, actor, target, False)
+            outcomes.append("done")
+        except ValidationError as error:
+            outcomes.append(str(error))
+
+    threads = [
+        threading.Thread(target=deactivate, args=(ada, cast["olga"])),
+        threading.Thread(target=deactivate, args=(olga, cast["ada"])),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == sorted(["done", accounts.LAST_ADMIN])
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).where(User.role == "admin", User.active)) == 1
+
+
+def test_an_admin_cannot_reset_their_own_password(engine, cast):
+    with pytest.raises(ValidationError, match="Il mio profilo"), session_scope(engine) as session:
+        accounts.start_reset(session, who(engine, "ada"), cast["ada"])
+    assert auth.authenticate(engine, "ada", GOOD)
+
+
+def test_deactivation_kills_a_pending_reset_link_for_good(engine, cast):
+    ada = who(engine, "ada")
+    with session_scope(engine) as session:
+        code = accounts.start_reset(session, ada, cast["olga"])
+    with session_scope(engine) as session:
+        accounts.set_active(session, ada, cast["olga"], False)
+    with session_scope(engine) as session:
+        accounts.set_active(session, ada, cast["olga"], True)
+    assert accounts.reset_user(engine, code) is None
+
+
+def test_a_new_account_is_audited_once_naming_the_admin(engine, cast):
+    with session_scope(engine) as session:
+        user_id, _ = accounts.create(session, who(engine, "ada"), "nuova", "Nuova", "direzione")
+    created = [e for e in entries(engine, "user_created") if e.entity_id == user_id]
+    assert [(e.user_id, e.role) for e in created] == [(cast["ada"], "admin")]
+
+
+def test_wrong_current_passwords_in_the_profile_count_towards_the_lock(engine, cast):
+    olga = who(engine, "olga")
+    for _ in range(6):
+        with pytest.raises(ValidationError, match="attuale non è corretta"):
+            accounts.change_password(engine, olga, "sbagliata", "una frase nuova e lunga", None)
+    assert [e.summary for e in entries(engine, "login_failed")] == ["password attuale errata"] * 6
+    with pytest.raises(ValidationError, match="Troppi tentativi"):
+        accounts.change_password(engine, olga, GOOD, "una frase nuova e lunga", None)
+    refused(engine, "olga", GOOD)
+
+
+def test_a_shorter_session_limit_applies_to_sessions_already_open(engine, cast, clock):
+    token = token_for(engine, "olga")
+    for _ in range(7):  # in use for 2 h 20 min: within the 12 hours
+        clock.advance(minutes=20)
+        assert auth.user_for_token(engine, token)
+    set_limits(engine, session_hours=2)
+    assert auth.user_for_token(engine, token) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
@@ -36,6 +36,15 @@ def opened(url: str, name: str, page: str) -> AppTest:
     app.session_state["rete_user"] = user(url, name)
     app.run()
     return app.switch_page(page).run()
+
+
+def select_row(app: AppTest, url: str, row: int) -> None:
+    """AppTest cannot click a dataframe's row: the selection is set in its state, under the
+    table's key (which names the rows shown)."""
+    from rete.ui import users_view
+
+    key = f"users_table_{users_view._fingerprint(accounts.users(db.get_engine(url)))}"
+    app.session_state[key] = {"selection": {"rows": [row], "columns": []}}
 
 
 def button(app: AppTest, label: str):
@@ -81,7 +90,7 @@ def test_the_admin_selects_a_user_and_changes_the_role(url):
     app = opened(url, "admin", "pages/utenti.py")
     frame = app.dataframe[0].value
     row = list(frame["Utente"]).index("direzione")
-    app.session_state["users_table"] = {"selection": {"rows": [row], "columns": []}}
+    select_row(app, url, row)
     app.run()
     assert "Direzione (direzione)" in shown(app) or "(direzione)" in shown(app)
     app.selectbox(key=f"users_role_{user(url, 'direzione').id}").select("operatore").run()
@@ -101,7 +110,7 @@ def test_the_admin_selects_a_user_and_changes_the_role(url):
 def test_the_admin_cannot_demote_themself_on_the_page(url):
     app = opened(url, "admin", "pages/utenti.py")
     row = list(app.dataframe[0].value["Utente"]).index("admin")
-    app.session_state["users_table"] = {"selection": {"rows": [row], "columns": []}}
+    select_row(app, url, row)
     app.run()
     assert app.selectbox(key=f"users_role_{user(url, 'admin').id}").disabled
     assert button(app, "Disattiva").disabled
@@ -188,3 +197,28 @@ def test_a_used_or_unknown_reset_link_says_to_ask_for_a_new_one(url):
     app.run()
     assert accounts.RESET_INVALID in shown(app)
     assert not app.text_input
+
+
+def test_a_click_after_the_session_ended_changes_nothing_and_shows_the_login(url):
+    """Streamlit runs a button's callback before the script (before app.py checks the session):
+    the callback checks it itself, so a user deactivated meanwhile records nothing."""
+    from rete.models import ReferralEvent
+
+    engine = db.get_engine(url)
+    operatore = user(url, "operatore")
+    redeemed = auth.redeem_ticket(engine, auth.issue_ticket(engine, operatore))
+    assert redeemed is not None
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.session_state["rete_test_token"] = redeemed.token
+    app.run()
+    assert app.title[0].value == "Da seguire"
+    quick = next(b for b in app.button if str(b.key).startswith("fu_quick_"))
+    with Session(engine) as session:
+        before = session.scalar(select(func.count()).select_from(ReferralEvent))
+    with session_scope(engine) as session:
+        accounts.set_active(session, user(url, "admin"), operatore.id, False)
+    app = quick.click().run()
+    assert not app.exception
+    assert app.title[0].value == "Rete · accesso"
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(ReferralEvent)) == before

@@ -406,7 +406,11 @@ def recorded(
     Everything it needs is taken now, on the run that draws the button: the click's call runs
     outside the script, without its session state."""
 
+    token = session.drawn_token()
+
     def file() -> bytes:
+        if token is not None and not session.signed_in(engine, user, token):
+            raise PermissionDenied("Sessione scaduta: accedere di nuovo a Rete per scaricare.")
         content = make()
         audit.record_export(engine, user, action, summary, entity=entity)
         return content

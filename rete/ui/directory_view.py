@@ -19,7 +19,7 @@ from rete.directory import edit, search
 from rete.directory.search import DirectoryPage, DirectoryQuery, PartnerCard, PartnerRecord
 from rete.filters import PRESET_LABELS, PRESET_LAST_12, month_of, period_bounds, period_label
 from rete.taxonomy import PARTNER_KINDS, Taxonomy
-from rete.ui import forms, links, partner_form
+from rete.ui import forms, links, partner_form, session
 from rete.ui.database import current_version, engine_url
 from rete.ui.forms import plain
 from rete.writes import Actor
@@ -279,6 +279,8 @@ def _act(
 ) -> None:
     """One of the card's actions, as a button's callback: `version` and `active` (the state
     asked for) are those the user saw when the button was drawn."""
+    if not session.still_signed_in(app_db.engine, user):
+        return
 
     def run() -> bool:
         with session_scope(app_db.engine) as session:

@@ -11,7 +11,7 @@ import streamlit as st
 from rete import directory, formats, referrals
 from rete.bootstrap import AppDatabase
 from rete.taxonomy import Taxonomy
-from rete.ui import accesslog_view, forms, links, referral_widgets
+from rete.ui import accesslog_view, forms, links, referral_widgets, session
 from rete.ui.forms import plain
 from rete.workspace import followup
 from rete.workspace.followup import FollowUpFilters
@@ -105,6 +105,8 @@ def _quick_answer(
     partner: str,
     today: dt.date,
 ) -> None:
+    if not session.still_signed_in(app_db.engine, user):
+        return
     form = f"fu{referral_id}_"
     label = referrals.MOVES[key].label
     if forms.attempt(

@@ -19,6 +19,7 @@ import streamlit as st
 from rete import access, auth
 from rete.bootstrap import AppDatabase
 from rete.db import get_engine
+from rete.errors import PermissionDenied
 from rete.filters import (
     PRESET_LABELS,
     PRESET_LAST_12,
@@ -33,7 +34,7 @@ from rete.filters import (
 from rete.meeting import build, files, settings
 from rete.meeting.model import Deck, Slide
 from rete.taxonomy import Taxonomy
-from rete.ui import forms
+from rete.ui import forms, session
 from rete.ui.database import current_version, engine_url
 
 # URL keys
@@ -253,9 +254,12 @@ def downloads(app_db: AppDatabase, user: auth.CurrentUser, deck: Deck, choice: C
         "Ogni file scaricato è registrato nel registro accessi."
     )
     columns = st.columns(len(files.FORMATS))
+    token = session.drawn_token()  # checked again on the click, which runs outside the script
     for column, (key, file_format) in zip(columns, files.FORMATS.items(), strict=True):
 
         def make(key: str = key) -> bytes:
+            if token is not None and not session.signed_in(app_db.engine, user, token):
+                raise PermissionDenied("Sessione scaduta: accedere di nuovo a Rete per scaricare.")
             return files.export(app_db.engine, user, deck, key, choice.hidden)
 
         column.download_button(

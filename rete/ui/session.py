@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import streamlit as st
+from sqlalchemy import Engine
 
 from rete import access, auth
+from rete.audit import Actor
 from rete.bootstrap import AppDatabase
 
 USER_KEY = "rete_user"  # the seam page tests set directly (AppTest cannot send cookies)
@@ -26,6 +28,36 @@ def current_user(app_db: AppDatabase) -> auth.CurrentUser | None:
         return auth.user_for_token(app_db.engine, test_token)
     user = st.session_state.get(USER_KEY)
     return user if isinstance(user, auth.CurrentUser) else None
+
+
+def drawn_token() -> str | None:
+    """The session token of this run (the browser's cookie, or AppTest's seam token), to check
+    again later, when a click's callback or a deferred download runs outside the script."""
+    token = st.context.cookies.get(auth.SESSION_COOKIE)
+    if isinstance(token, str):
+        return token or None
+    test_token = st.session_state.get(TOKEN_KEY)
+    return test_token if isinstance(test_token, str) else None
+
+
+def signed_in(engine: Engine, user: Actor, token: str | None) -> bool:
+    """Whether the session `token` (taken when the page was drawn) is still live, for the same
+    user in the same role: a deactivated, expired, ended or demoted session is not. Without a
+    token (page tests that set the user directly) the user of the run stands."""
+    if token is None:
+        return isinstance(st.session_state.get(USER_KEY), auth.CurrentUser)
+    found = auth.user_for_token(engine, token)
+    return found is not None and (found.id, found.role) == (user.id, user.role)
+
+
+def still_signed_in(engine: Engine, user: Actor) -> bool:
+    """For a widget's callback, which Streamlit runs before the script (so before app.py checks
+    the session): False, and the user forgotten, when the session ended since the page was
+    drawn; the run that follows then shows the login page and the click changed nothing."""
+    if signed_in(engine, user, drawn_token()):
+        return True
+    st.session_state[USER_KEY] = None
+    return False
 
 
 def require_page(page: str) -> auth.CurrentUser:

@@ -5,6 +5,7 @@ only draws and collects."""
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
@@ -77,7 +78,9 @@ def user_table(rows: list[accounts.UserRow]) -> accounts.UserRow | None:
         hide_index=True,
         on_select="rerun",
         selection_mode="single-row",
-        key="users_table",
+        # Keyed by the rows shown: when another admin adds or changes a user, a selected row
+        # number would point at someone else, so the selection is dropped instead.
+        key=f"users_table_{_fingerprint(rows)}",
         column_config={
             "Stato": st.column_config.TextColumn(width="medium"),
             "Sessioni aperte": st.column_config.NumberColumn(format="%d", width=130),
@@ -86,6 +89,10 @@ def user_table(rows: list[accounts.UserRow]) -> accounts.UserRow | None:
     chosen = selection.selection.rows if selection else []
     st.caption("Selezionare un utente per cambiarne il ruolo, reimpostarne la password e altro.")
     return rows[chosen[0]] if chosen and chosen[0] < len(rows) else None
+
+
+def _fingerprint(rows: list[accounts.UserRow]) -> int:
+    return zlib.crc32(repr([(r.id, r.username, r.role, r.active) for r in rows]).encode())
 
 
 def _state(row: accounts.UserRow) -> str:
@@ -105,6 +112,8 @@ def _act(engine: Engine, done: str, act: Callable[[Session], object]) -> None:
 
     if forms.attempt(ACTION, run):
         forms.flash(done)
+    for key in [k for k in st.session_state if str(k).startswith("users_seen_role_")]:
+        del st.session_state[key]  # saved or refused: the panel shows the role as it is now
     st.rerun()  # refused: the message goes above the buttons, nothing changed
 
 
@@ -118,6 +127,9 @@ def user_panel(engine: Engine, admin: auth.CurrentUser, row: accounts.UserRow) -
         )
         forms.form_error(ACTION)
         itself = row.id == admin.id
+        # The role as the panel first showed it: a change another admin saves meanwhile is
+        # refused, not overwritten.
+        seen_role = st.session_state.setdefault(f"users_seen_role_{row.id}", row.role)
         if itself:
             st.caption(
                 "Il proprio ruolo e la disattivazione del proprio accesso li gestisce un altro "
@@ -137,11 +149,13 @@ def user_panel(engine: Engine, admin: auth.CurrentUser, row: accounts.UserRow) -
                 _act(
                     engine,
                     f"Ruolo di «{row.username}» cambiato.",
-                    lambda s: accounts.change_role(s, admin, row.id, row.role, role),
+                    lambda s: accounts.change_role(s, admin, row.id, seen_role, role),
                 )
         with reset_column:
             st.caption("La password non si vede né si imposta qui: l'utente la sceglie da sé.")
-            if st.button("Reimposta la password", key="users_reset", disabled=not row.active):
+            if st.button(
+                "Reimposta la password", key="users_reset", disabled=not row.active or itself
+            ):
                 code = forms.attempt(ACTION, lambda: _start_reset(engine, admin, row.id))
                 if code:
                     st.session_state[LINK_KEY] = (row.username, reset_link(code))
@@ -257,8 +271,8 @@ def settings_form(engine: Engine, admin: auth.CurrentUser) -> None:
                     key=f"{SETTINGS}{name}",
                 )
             st.caption(
-                "I nuclei senza attività da più anni di quelli indicati vengono anonimizzati da "
-                "il comando «python -m rete retention» (contatti e note tolti, i conteggi restano). Il "
+                "I nuclei senza attività da più anni di quelli indicati vengono anonimizzati dal "
+                "comando «python -m rete retention» (contatti e note tolti, i conteggi restano). Il "
                 "registro accessi si conserva almeno 24 mesi."
             )
             submitted = st.form_submit_button("Salva le impostazioni")
@@ -267,8 +281,10 @@ def settings_form(engine: Engine, admin: auth.CurrentUser) -> None:
             return
         new = security.Limits(**{name: int(value) for name, value in values.items()})
         changed = forms.attempt(SETTINGS, lambda: _save_settings(engine, admin, new, seen))
+        # Saved or refused, the next save compares with the values as they are now: after a
+        # refusal the admin has been told, and what they typed is still in the form.
+        st.session_state.pop(f"{SETTINGS}seen", None)
         if changed is not None:
-            st.session_state.pop(f"{SETTINGS}seen", None)
             forms.flash(
                 "Impostazioni salvate: " + ", ".join(changed) + "."
                 if changed

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, text, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from rete import access, formats
@@ -167,10 +167,8 @@ def _erase(session: Session, household_ids: list[int]) -> Erased:
     cannot save the text back."""
     if not household_ids:
         return Erased(0, 0, 0, 0, 0, 0)
-    if session.get_bind().dialect.name == "sqlite":
-        # Freed space is zeroed, not left holding the removed text (Debian's SQLite does it
-        # by default; others may not). Per connection, so it is said here.
-        session.execute(text("PRAGMA secure_delete = ON"))
+    # On SQLite freed space is zeroed on every connection (rete.db), so the removed text and
+    # the household row's earlier versions are not left in the file.
     _check_codes_free(session, household_ids)
     interviews = select(Interview.id).where(Interview.household_id.in_(household_ids))
     needs = select(Need.id).where(Need.interview_id.in_(interviews))
