@@ -295,7 +295,11 @@ def _nginx_conf(apps: TwoApps, folder: Path, https_port: int, http_port: int) ->
     for line, replacement in changes.items():
         assert text.count(line) == 1, f"{line!r} not once in {NGINX_CONF.name}"
         text = text.replace(line, replacement)
-    return text
+    # Both servers' private log (no query string): here the test's log, which names the
+    # process that served each request.
+    private = "access_log /var/log/nginx/rete.access.log rete_private;"
+    assert text.count(private) == 2, f"{private!r} not in both servers of {NGINX_CONF.name}"
+    return text.replace(private, f"access_log {folder / 'access.log'} route;")
 
 
 @contextmanager
