@@ -20,7 +20,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 from rete import db, formats
 from rete.config import local_time, sqlite_file
 from rete.errors import ReteError, SchemaOutdated, SchemaTooNew
+from rete.workspace import erasure
 from rete.writes import SYSTEM, write
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -227,7 +228,8 @@ def restore(url: str, source: Path, *, now: dt.datetime | None = None) -> Restor
         # by SQLite (which could add a -wal beside it or roll back a journal in it).
         shutil.copyfile(source, staging)
         revision = _check(staging, name=source.name)
-        _prepare(staging, source.name, revision)
+        erased = _erased_households(target)
+        _prepare(staging, source.name, revision, erased)
         _fsync(staging)
         if target.exists():
             shutil.copymode(target, staging)  # the app's user reads it as it read the previous
@@ -241,14 +243,43 @@ def restore(url: str, source: Path, *, now: dt.datetime | None = None) -> Restor
     return RestoreResult(source, target, aside, revision, db.head_revision())
 
 
-def _prepare(staging: Path, source_name: str, revision: str) -> None:
-    """Upgrade the copy to the code's schema and record the restore in its audit trail."""
+REERASED_NOTE = "cancellazione ripetuta dopo il ripristino di un backup"
+
+
+def _erased_households(target: Path) -> list[int]:
+    """The households whose personal data the current database has erased: a backup made
+    before an erasure still holds them, and a restore must not bring them back."""
+    if not target.exists():
+        return []
+    try:
+        with closing(sqlite3.connect(f"file:{target}?mode=ro", uri=True)) as connection:
+            rows = connection.execute(
+                "SELECT id FROM household WHERE erased_at IS NOT NULL ORDER BY id"
+            ).fetchall()
+    except sqlite3.DatabaseError:
+        return []  # no readable database, or one from before erasures existed
+    return [int(row[0]) for row in rows]
+
+
+def _prepare(staging: Path, source_name: str, revision: str, erased: Sequence[int]) -> None:
+    """Upgrade the copy to the code's schema, erase again there the households the current
+    database had erased, and record the restore in its audit trail."""
     staging_url = f"sqlite:///{staging}"
     engine = db.get_engine(staging_url)
     try:
         db.upgrade(engine)
+        again = 0
+        for start in range(0, len(erased), erasure.BATCH_MAX):
+            with db.session_scope(engine) as session:
+                batch = erased[start : start + erasure.BATCH_MAX]
+                again += erasure.erase_households(
+                    session, SYSTEM, batch, erasure.REASON_REQUEST, REERASED_NOTE
+                ).households
         with db.session_scope(engine) as session, write(session, SYSTEM) as unit:
             summary = f"da {source_name} (schema {revision})"
+            if again:
+                households = "1 nucleo" if again == 1 else f"{again} nuclei"
+                summary += f"; cancellati di nuovo i dati personali di {households}"
             unit.audit("database_restored", "database", None, summary)
     finally:
         db.dispose_engine(staging_url)

@@ -367,3 +367,35 @@ def test_postgresql_is_refused_with_the_tool_to_use(tmp_path, monkeypatch, capsy
     assert f"Con PostgreSQL il comando `{command}` di Rete non si usa: usare {tool}" in err
     assert "Backup and restore" in err
     assert given.read_bytes() == b"PGDMP"
+
+
+def test_a_restore_does_not_bring_back_what_was_erased_after_the_backup(live, tmp_path):
+    """A backup made before an erasure still holds the tenant's contact and notes: the restore
+    erases them again, and says so in the restored trail."""
+    from rete.auth import CurrentUser
+    from rete.models import Household, HouseholdContact, User
+    from rete.workspace import erasure
+
+    engine = db.get_engine(live)
+    with Session(engine) as session:
+        household = session.scalars(
+            select(Household).join(HouseholdContact).order_by(Household.id)
+        ).first()
+        admin = session.scalars(select(User).where(User.role == "admin")).first()
+        assert household is not None and admin is not None
+        target, version = household.id, household.version
+        actor = CurrentUser(admin.id, admin.username, admin.display_name, admin.role)
+    out = tmp_path / "prima.db"
+    backup.backup(live, out)
+    with session_scope(engine) as session:
+        erasure.erase_household(session, actor, target, version, erasure.REASON_REQUEST)
+
+    backup.restore(live, out)
+
+    engine = db.get_engine(live)
+    with Session(engine) as session:
+        assert session.get(HouseholdContact, target) is None
+        assert session.get(Household, target).erased_at is not None
+        entry = last_audit(engine)
+    assert entry.action == "database_restored"
+    assert "cancellati di nuovo i dati personali di 1 nucleo" in (entry.summary or "")
