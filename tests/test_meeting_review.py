@@ -16,6 +16,7 @@ from rete.errors import ConcurrentEdit
 from rete.meeting import build, settings
 from rete.meeting.model import Deck
 from rete.meeting.release import needs_release
+from rete.writes import Write
 
 BEFORE = MONTH - 1  # FILTERS' previous period: October 2026
 # October: Bosto's 5 needs of one area and 1 of another. The 1 is «< 5», and the whole table
@@ -71,17 +72,17 @@ def test_a_save_overtaken_by_another_while_it_runs_is_refused_and_the_other_stay
     with session_scope(engine) as session:  # the settings exist: an update, not an insert
         settings.save(session, who(cast, "ada"), "Rete di prima", "Anna", settings.read(engine))
     seen = settings.read(engine)
-    clock = settings.utcnow
+    claim = Write.claim_setting
     overtaken: list[bool] = []
 
-    def overtaking_clock() -> dt.datetime:
-        if not overtaken:
+    def overtaken_claim(unit: Write, key: str, before: str, value: str, message: str) -> None:
+        if not overtaken:  # Ada's save commits between Dora's read and Dora's write
             overtaken.append(True)
             with session_scope(engine) as other:
                 settings.save(other, who(cast, "ada"), "Rete di Ada", "Anna", seen)
-        return clock()
+        claim(unit, key, before, value, message)
 
-    monkeypatch.setattr(settings, "utcnow", overtaking_clock)
+    monkeypatch.setattr(Write, "claim_setting", overtaken_claim)
     with pytest.raises(ConcurrentEdit), session_scope(engine) as session:
         settings.save(session, who(cast, "dora"), "Rete di Dora", "Dora", seen)
     assert overtaken
