@@ -170,6 +170,7 @@ def test_a_failed_login_under_an_unknown_name_reads_sconosciuto_in_the_trail(
     assert [h.strip() for h in headers if h.strip()] == [
         "Quando",
         "Utente",
+        "Ruolo",
         "Azione",
         "Oggetto",
         "Dettagli",
